@@ -1,0 +1,29 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from .config import Settings
+from .db import pool_context
+from .errors import problem_middleware
+from .keys import POOL, SETTINGS, STATEMENTS
+from .routes import ROUTES
+from .sql import Statements
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
+    """The service. With `pool`, it uses that pool (already on a migrated database) and leaves
+    it open; without, it finds or starts the database, migrates it and owns its pool."""
+    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[STATEMENTS] = Statements.load()
+    if pool is None:
+        app.cleanup_ctx.append(pool_context)
+    else:
+        app[POOL] = pool
+    app.add_routes(ROUTES)
+    return app

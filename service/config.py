@@ -1,0 +1,121 @@
+"""Settings: every one read from the environment, with its default and one line of help.
+
+`SETTINGS` is the single list of what can be configured; `run.py --help`, `.env.example`
+and the README table all show it (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "", "PostgreSQL URL (postgresql://user:password@host:port/dbname); wins over DB_*"),
+    Setting("DB_HOST", "", "PostgreSQL host; with neither DATABASE_URL nor DB_HOST the embedded PostgreSQL is used"),
+    Setting("DB_PORT", "5432", "PostgreSQL port (with DB_HOST)"),
+    Setting("DB_USER", "postgres", "PostgreSQL user (with DB_HOST)"),
+    Setting("DB_PASSWORD", "", "PostgreSQL password (with DB_HOST)"),
+    Setting("DB_NAME", "postgres", "PostgreSQL database (with DB_HOST)"),
+    Setting("EMBEDDED_PG_DIR", ".data/postgres", "data directory of the embedded PostgreSQL; relative to the project"),
+    Setting("HOST", "0.0.0.0", "address the HTTP server listens on"),
+    Setting("PORT", "3000", "port the HTTP server listens on"),
+    Setting("DB_POOL_MIN_SIZE", "2", "connections each service process keeps open"),
+    Setting("DB_POOL_MAX_SIZE", "10", "most connections each service process opens"),
+    Setting("IDENTIFY_MAX_ATTEMPTS", "8", "tries of one identify under lock contention before answering 503"),
+    Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    embedded_pg_dir: Path
+    host: str
+    port: int
+    pool_min_size: int
+    pool_max_size: int
+    identify_max_attempts: int
+    log_level: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str:
+            return env.get(name) or _DEFAULTS[name]
+
+        pool_min_size = _positive_int(get, "DB_POOL_MIN_SIZE", minimum=0)
+        pool_max_size = _positive_int(get, "DB_POOL_MAX_SIZE")
+        if pool_min_size > pool_max_size:
+            raise ConfigError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
+        log_level = get("LOG_LEVEL").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+        embedded_pg_dir = Path(get("EMBEDDED_PG_DIR")).expanduser()
+        return cls(
+            database_url=_database_url(get),
+            embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
+            host=get("HOST"),
+            port=_positive_int(get, "PORT", maximum=65535, minimum=0),
+            pool_min_size=pool_min_size,
+            pool_max_size=pool_max_size,
+            identify_max_attempts=_positive_int(get, "IDENTIFY_MAX_ATTEMPTS"),
+            log_level=log_level,
+        )
+
+
+_DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+
+
+def _positive_int(get, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = get(name)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name} must be at least {minimum}{upper}, not {value}")
+    return value
+
+
+def _database_url(get) -> str | None:
+    url = get("DATABASE_URL")
+    if url:
+        if urlsplit(url).scheme not in {"postgres", "postgresql"}:
+            raise ConfigError("DATABASE_URL must start with postgresql:// or postgres://")
+        return url
+    host = get("DB_HOST")
+    if not host:
+        return None
+    port = _positive_int(get, "DB_PORT", maximum=65535)
+    credentials = quote(get("DB_USER"), safe="")
+    if get("DB_PASSWORD"):
+        credentials += ":" + quote(get("DB_PASSWORD"), safe="")
+    return f"postgresql://{credentials}@{host}:{port}/{quote(get('DB_NAME'), safe='')}"
+
+
+def redact_password(url: str) -> str:
+    """The URL as it may be logged: the password, if any, replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,137 @@
+"""The body of POST /identify: parsed, validated and normalized, or rejected with the reason."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+MAX_EMAIL_LENGTH = 254
+MAX_PHONE_DIGITS = 20
+
+_PHONE_SEPARATORS = re.compile(r"[ \-.()]")
+_PHONE = re.compile(r"\+?[0-9]+")
+_WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+class InvalidInput(ValueError):
+    """The body cannot be used. `kind` names the problem type, `field` the field at fault."""
+
+    def __init__(self, kind: str, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """Normalized identifiers of one checkout; at least one is set."""
+
+    email: str | None
+    phone_number: str | None
+
+
+def parse_identify_body(body: bytes) -> ContactDetails:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput("invalid-json", "The request body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise InvalidInput(
+            "invalid-body",
+            f'The request body must be a JSON object like {{"email": ..., "phoneNumber": ...}}, not {_describe(document)}.',
+        )
+    _reject_nul_characters(document)
+    email = normalize_email(document.get("email"))
+    phone_number = normalize_phone_number(document.get("phoneNumber"))
+    if email is None and phone_number is None:
+        raise InvalidInput("missing-identifier", "Give an email, a phoneNumber, or both; neither was given.")
+    return ContactDetails(email=email, phone_number=phone_number)
+
+
+def normalize_email(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("invalid-field", f"email must be a string or null, not {_describe(value)}.", "email")
+    email = value.strip().lower()
+    if not email:
+        return None
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput("invalid-field", f"email must be at most {MAX_EMAIL_LENGTH} characters long.", "email")
+    if _WHITESPACE_OR_CONTROL.search(email):
+        raise InvalidInput("invalid-field", "email must not contain whitespace or control characters.", "email")
+    local, at, domain = email.partition("@")
+    if not at or not local or not domain or "@" in domain:
+        raise InvalidInput(
+            "invalid-field", "email must be one @ between a non-empty local part and a domain.", "email"
+        )
+    return email
+
+
+def normalize_phone_number(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidInput(
+            "invalid-field",
+            f"phoneNumber must be a string, a whole number or null, not {_describe(value)}.",
+            "phoneNumber",
+        )
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidInput("invalid-field", "phoneNumber must not be a negative number.", "phoneNumber")
+        if value >= 10**MAX_PHONE_DIGITS:
+            raise InvalidInput(
+                "invalid-field", f"phoneNumber must have at most {MAX_PHONE_DIGITS} digits.", "phoneNumber"
+            )
+        return str(value)
+    phone_number = value.strip()
+    if not phone_number:
+        return None
+    phone_number = _PHONE_SEPARATORS.sub("", phone_number)
+    if not _PHONE.fullmatch(phone_number):
+        raise InvalidInput(
+            "invalid-field",
+            "phoneNumber must be digits, optionally with one leading + and the separators space - . ( ).",
+            "phoneNumber",
+        )
+    if len(phone_number.removeprefix("+")) > MAX_PHONE_DIGITS:
+        raise InvalidInput("invalid-field", f"phoneNumber must have at most {MAX_PHONE_DIGITS} digits.", "phoneNumber")
+    return phone_number
+
+
+def _reject_nul_characters(document: dict) -> None:
+    pending: list[object] = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if "\x00" in key:
+                    raise InvalidInput("invalid-field", "The request body must not contain NUL characters.", key)
+                pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise InvalidInput("invalid-field", "The request body must not contain NUL characters.", _field_of(document, item))
+
+
+def _field_of(document: dict, value: str) -> str | None:
+    return next((key for key, candidate in document.items() if candidate is value), None)
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -1,0 +1,62 @@
+"""The database: which one to use, its schema, and the connection pool's lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from aiohttp import web
+
+from .config import Settings, redact_password
+from .embedded import EmbeddedPostgres
+from .keys import POOL, SETTINGS, STATEMENTS
+from .migrations import apply_migrations
+from .sql import Statements
+
+log = logging.getLogger(__name__)
+
+# Recursive gathers of large clusters cross the JIT cost threshold, and JIT compile
+# time (tens of milliseconds) dwarfs their run time.
+SERVER_SETTINGS = {"jit": "off", "application_name": "identity-service"}
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[str]:
+    """The URL of the database to use: the configured one, or an embedded one started for the
+    duration of the block. One log line says which."""
+    if settings.database_url:
+        log.info("database: %s (configured)", redact_password(settings.database_url))
+        yield settings.database_url
+        return
+    embedded = await asyncio.to_thread(EmbeddedPostgres.start, settings.embedded_pg_dir)
+    log.info("database: embedded PostgreSQL in %s (%s)", embedded.data_dir, embedded.url)
+    try:
+        yield embedded.url
+    finally:
+        if await asyncio.to_thread(embedded.stop):
+            log.info("embedded PostgreSQL stopped")
+
+
+async def create_pool(database_url: str, settings: Settings) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings=SERVER_SETTINGS,
+    )
+
+
+async def pool_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: start (or find) the database, migrate it, and hold a pool for the app's life."""
+    settings = app[SETTINGS]
+    async with database(settings) as database_url:
+        await asyncio.to_thread(apply_migrations, database_url, app[STATEMENTS])
+        pool = await create_pool(database_url, settings)
+        app[POOL] = pool
+        try:
+            yield
+        finally:
+            await pool.close()

@@ -1,0 +1,116 @@
+"""Every error answer, in one shape: RFC 9457 application/problem+json.
+
+`PROBLEMS` lists each problem type once, with its status and stable title; the
+middleware turns our exceptions, aiohttp's HTTP errors and anything unexpected into
+a problem answer, so no route writes an error body of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import asyncpg
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:identity-service:problem:"
+RETRY_AFTER_SECONDS = "1"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    status: int
+    title: str
+
+
+PROBLEMS: dict[str, ProblemType] = {
+    "invalid-json": ProblemType(400, "Body is not valid JSON"),
+    "invalid-body": ProblemType(400, "Body is not a JSON object"),
+    "invalid-field": ProblemType(400, "Invalid field"),
+    "missing-identifier": ProblemType(400, "Neither email nor phoneNumber given"),
+    "not-found": ProblemType(404, "Not found"),
+    "method-not-allowed": ProblemType(405, "Method not allowed"),
+    "payload-too-large": ProblemType(413, "Body too large"),
+    "unsupported-media-type": ProblemType(415, "Body must be application/json"),
+    "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
+    "database-unavailable": ProblemType(503, "Database unavailable"),
+    "internal-error": ProblemType(500, "Internal server error"),
+}
+
+_HTTP_ERROR_KINDS = {
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
+
+
+class Problem(Exception):
+    """Raise to answer with the problem `kind` (a key of PROBLEMS)."""
+
+    def __init__(self, kind: str, detail: str, *, field: str | None = None, headers: dict | None = None):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.field = field
+        self.headers = headers or {}
+
+
+def problem_response(problem: Problem) -> web.Response:
+    problem_type = PROBLEMS[problem.kind]
+    body = {
+        "type": TYPE_PREFIX + problem.kind,
+        "title": problem_type.title,
+        "status": problem_type.status,
+        "detail": problem.detail,
+    }
+    if problem.field is not None:
+        body["field"] = problem.field
+    return web.Response(
+        status=problem_type.status,
+        body=json.dumps(body).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=problem.headers,
+    )
+
+
+def _from_http_error(error: web.HTTPException) -> Problem:
+    kind = _HTTP_ERROR_KINDS.get(error.status)
+    if kind is None:
+        raise error
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(error.allowed_methods))
+        return Problem(kind, f"{error.method} is not allowed here; use {allowed}.", headers={"Allow": allowed})
+    if isinstance(error, web.HTTPRequestEntityTooLarge):
+        return Problem(kind, f"The request body must be at most {error.max_size} bytes.")
+    if error.status == 404:
+        return Problem(kind, "There is nothing at this path; the API is POST /identify.")
+    return Problem(kind, error.text or error.reason)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return problem_response(_from_http_error(error))
+    except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError, asyncpg.ConnectionFailureError) as error:
+        log.warning("database unavailable: %s", error)
+        return problem_response(
+            Problem(
+                "database-unavailable",
+                "The database cannot be reached right now; try again shortly.",
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+        )
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(Problem("internal-error", "The service failed to answer; this is a bug."))

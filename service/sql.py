@@ -1,0 +1,95 @@
+"""The hand-written statements in sql/: loaded and checked once, at start-up.
+
+Each file holds one statement and starts with a header of `--` lines that says what it
+does, declares every parameter (`-- $1 name type: help`) and names what it returns,
+the indexes it relies on and the locks it takes. A missing file, a missing header
+entry, or a parameter used but not declared (or declared but not used) stops the
+service from starting instead of failing a request later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+_PARAMETER_LINE = re.compile(r"^\$(\d+) (\w+) ([\w\[\]]+): \S")
+_PARAMETER_USE = re.compile(r"\$(\d+)")
+_REQUIRED_ENTRIES = ("returns:", "indexes:", "locks:")
+
+
+class SqlFileError(RuntimeError):
+    """A file in sql/ is missing or does not follow the header convention."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    position: int
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    name: str
+    text: str
+    parameters: tuple[Parameter, ...]
+
+
+@dataclass(frozen=True)
+class Statements:
+    """Every statement the service runs, one field per file `sql/<field>.sql`."""
+
+    find_identity: Statement
+    lock_identifiers: Statement
+    lock_roots: Statement
+    merge_cluster: Statement
+    check_invariants: Statement
+    lock_migrations: Statement
+
+    @classmethod
+    def load(cls, directory: Path = SQL_DIR) -> Statements:
+        return cls(**{field.name: read_statement(directory / f"{field.name}.sql") for field in fields(cls)})
+
+
+def read_statement(path: Path) -> Statement:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SqlFileError(f"{path}: missing") from None
+    lines = text.splitlines()
+    header = []
+    for line in lines:
+        if not line.startswith("--"):
+            break
+        header.append(line[2:].strip())
+    body = "\n".join(lines[len(header):]).strip()
+    if not header or not header[0] or header[0].endswith(":"):
+        raise SqlFileError(f"{path}: must start with a `--` line saying what the statement does")
+    for entry in _REQUIRED_ENTRIES:
+        if not any(line.startswith(entry) for line in header):
+            raise SqlFileError(f"{path}: header has no `-- {entry}` line")
+    if not body:
+        raise SqlFileError(f"{path}: holds no statement")
+    if ";" in _without_comments(body).rstrip().removesuffix(";"):
+        raise SqlFileError(f"{path}: must hold exactly one statement")
+
+    parameters = []
+    for line in header:
+        match = _PARAMETER_LINE.match(line)
+        if match:
+            position, name, type_ = match.groups()
+            parameters.append(Parameter(int(position), name, type_))
+    declared = [parameter.position for parameter in parameters]
+    used = sorted({int(position) for position in _PARAMETER_USE.findall(_without_comments(body))})
+    if declared != list(range(1, len(declared) + 1)):
+        raise SqlFileError(f"{path}: parameters must be declared in order $1, $2, …; found {declared}")
+    if used != declared:
+        raise SqlFileError(f"{path}: header declares parameters {declared} but the statement uses {used}")
+    return Statement(name=path.stem, text=body, parameters=tuple(parameters))
+
+
+def _without_comments(body: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in body.splitlines())

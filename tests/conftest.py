@@ -1,0 +1,90 @@
+"""A real PostgreSQL for every test.
+
+DATABASE_URL, when set, names a server on which the session creates a database of its
+own (dropped at the end); otherwise an embedded PostgreSQL is started in a temporary
+folder. The database is migrated once; each test starts from an empty contact table
+with ids from 1 (TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from service.app import create_app
+from service.config import Settings
+from service.db import SERVER_SETTINGS
+from service.embedded import EmbeddedPostgres
+from service.migrations import apply_migrations
+from service.sql import Statements
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> str:
+    """A URL on the PostgreSQL server the tests may create databases on."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    embedded = EmbeddedPostgres.start(tmp_path_factory.mktemp("embedded-postgres") / "data")
+    yield embedded.url
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url) -> str:
+    """A fresh, migrated database for this test session."""
+    name = f"identity_test_{uuid.uuid4().hex[:12]}"
+    _admin(server_url, f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    apply_migrations(url, Statements.load())
+    yield url
+    _admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _admin(server_url: str, command: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(command)
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings.from_environ({"DATABASE_URL": database_url})
+
+
+@pytest.fixture
+def statements() -> Statements:
+    return Statements.load()
+
+
+@pytest.fixture
+async def pool(database_url):
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=SERVER_SETTINGS)
+    await pool.execute("TRUNCATE contact RESTART IDENTITY")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings, pool):
+    return await aiohttp_client(create_app(settings, pool=pool))
+
+
+@pytest.fixture
+def identify(client):
+    """POST /identify with a JSON body; returns (status, parsed body)."""
+
+    async def post(body) -> tuple[int, dict]:
+        response = await client.post("/identify", json=body)
+        return response.status, await response.json(content_type=None)
+
+    return post
