@@ -85,8 +85,6 @@ def _from_http_error(error: web.HTTPException) -> Problem:
     if isinstance(error, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(error.allowed_methods))
         return Problem(kind, f"{error.method} is not allowed here; use {allowed}.", headers={"Allow": allowed})
-    if isinstance(error, web.HTTPRequestEntityTooLarge):
-        return Problem(kind, f"The request body must be at most {error.max_size} bytes.")
     if error.status == 404:
         return Problem(kind, "There is nothing at this path; the API is POST /identify.")
     return Problem(kind, error.text or error.reason)
