@@ -1,0 +1,49 @@
+"""The embedded server's safety checks, without starting PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from service.embedded import EmbeddedDatabaseError, forget_exited_processes, refuse_to_open_home_directories
+
+
+def test_pids_of_exited_and_zombie_processes_are_forgotten_and_live_ones_kept(tmp_path):
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    while Path(f"/proc/{zombie.pid}/stat").read_text().split()[2] != "Z":
+        time.sleep(0.01)  # not reaped on purpose: a killed run's PID can linger as a zombie
+    pid_list = tmp_path / ".handle_pids.json"
+    pid_list.write_text(json.dumps([zombie.pid, os.getpid(), exited.pid]))
+
+    forgotten = forget_exited_processes(pid_list)
+
+    assert sorted(forgotten) == sorted([zombie.pid, exited.pid])
+    assert json.loads(pid_list.read_text()) == [os.getpid()]
+    zombie.wait()
+
+
+def test_data_directory_inside_a_closed_home_directory_is_refused(tmp_path, monkeypatch):
+    home = tmp_path / "home" / "someone"
+    home.mkdir(parents=True)
+    home.chmod(0o700)
+    monkeypatch.setattr("service.embedded.pwd.getpwall", lambda: [type("Entry", (), {"pw_dir": str(home)})()])
+
+    with pytest.raises(EmbeddedDatabaseError, match=str(home)):
+        refuse_to_open_home_directories([home / "project" / ".data" / "postgres"])
+
+
+def test_data_directory_outside_home_directories_is_accepted(tmp_path, monkeypatch):
+    home = tmp_path / "home" / "someone"
+    home.mkdir(parents=True)
+    home.chmod(0o700)
+    monkeypatch.setattr("service.embedded.pwd.getpwall", lambda: [type("Entry", (), {"pw_dir": str(home)})()])
+
+    refuse_to_open_home_directories([tmp_path / "srv" / "postgres"])
