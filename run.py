@@ -11,6 +11,7 @@ import sys
 from dotenv import load_dotenv
 
 from service.config import SETTINGS, ConfigError, Settings
+from service.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,8 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("yoyo").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     return args.command(settings)
 
 
