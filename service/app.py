@@ -9,6 +9,7 @@ from .config import Settings
 from .db import pool_context
 from .errors import problem_middleware
 from .keys import POOL, SETTINGS, STATEMENTS
+from .observability import METRICS, Metrics, observe_requests
 from .routes import ROUTES
 from .sql import Statements
 
@@ -18,8 +19,9 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
     """The service. With `pool`, it uses that pool (already on a migrated database) and leaves
     it open; without, it finds or starts the database, migrates it and owns its pool."""
-    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe_requests, problem_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[METRICS] = Metrics()
     app[STATEMENTS] = Statements.load()
     if pool is None:
         app.cleanup_ctx.append(pool_context)

@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_POOL_MIN_SIZE", "2", "connections each service process keeps open"),
     Setting("DB_POOL_MAX_SIZE", "10", "most connections each service process opens"),
     Setting("IDENTIFY_MAX_ATTEMPTS", "8", "tries of one identify under lock contention before answering 503"),
+    Setting("DB_STATEMENT_TIMEOUT_MS", "2000", "PostgreSQL cancels a statement (lock waits included) after this long"),
+    Setting("DB_ACQUIRE_TIMEOUT_MS", "1000", "longest wait for a pooled connection, or to open one, before a 503"),
+    Setting("REQUEST_DEADLINE_MS", "3000", "longest time one request may take in all before a 503"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
 )
 
@@ -52,6 +55,9 @@ class Settings:
     pool_min_size: int
     pool_max_size: int
     identify_max_attempts: int
+    statement_timeout_ms: int
+    acquire_timeout_ms: int
+    request_deadline_ms: int
     log_level: str
 
     @classmethod
@@ -77,6 +83,9 @@ class Settings:
             pool_min_size=pool_min_size,
             pool_max_size=pool_max_size,
             identify_max_attempts=_positive_int(get, "IDENTIFY_MAX_ATTEMPTS"),
+            statement_timeout_ms=_positive_int(get, "DB_STATEMENT_TIMEOUT_MS"),
+            acquire_timeout_ms=_positive_int(get, "DB_ACQUIRE_TIMEOUT_MS"),
+            request_deadline_ms=_positive_int(get, "REQUEST_DEADLINE_MS"),
             log_level=log_level,
         )
 

@@ -45,7 +45,10 @@ async def create_pool(database_url: str, settings: Settings) -> asyncpg.Pool:
         database_url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
-        server_settings=SERVER_SETTINGS,
+        # Opening a connection to a host that does not answer must fail as fast as waiting
+        # for a busy pool does, not after asyncpg's default minute.
+        timeout=settings.acquire_timeout_ms / 1000,
+        server_settings={**SERVER_SETTINGS, "statement_timeout": str(settings.statement_timeout_ms)},
     )
 
 

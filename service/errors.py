@@ -38,8 +38,23 @@ PROBLEMS: dict[str, ProblemType] = {
     "unsupported-media-type": ProblemType(415, "Body must be application/json"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
     "database-unavailable": ProblemType(503, "Database unavailable"),
+    "database-timeout": ProblemType(503, "Database too slow"),
+    "pool-exhausted": ProblemType(503, "No database connection free"),
+    "deadline-exceeded": ProblemType(503, "Request took too long"),
+    "not-ready": ProblemType(503, "Not ready"),
     "internal-error": ProblemType(500, "Internal server error"),
 }
+
+# A connection that cannot be made or was lost, or a server going down or not up yet.
+DATABASE_UNAVAILABLE = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
 
 _HTTP_ERROR_KINDS = {
     404: "not-found",
@@ -100,14 +115,16 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
         if error.status < 400:
             raise
         return problem_response(_from_http_error(error))
-    except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError, asyncpg.ConnectionFailureError) as error:
-        log.warning("database unavailable: %s", error)
+    except asyncpg.QueryCanceledError:
         return problem_response(
-            Problem(
-                "database-unavailable",
-                "The database cannot be reached right now; try again shortly.",
-                headers={"Retry-After": RETRY_AFTER_SECONDS},
-            )
+            Problem("database-timeout", "The database did not finish in time; nothing was written. Try again.",
+                    headers={"Retry-After": RETRY_AFTER_SECONDS})
+        )
+    except DATABASE_UNAVAILABLE as error:
+        log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        return problem_response(
+            Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
+                    headers={"Retry-After": RETRY_AFTER_SECONDS})
         )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

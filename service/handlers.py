@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from .contact_input import InvalidInput, parse_identify_body
 from .errors import RETRY_AFTER_SECONDS, Problem
 from .identify import TooMuchContention, identify
 from .keys import POOL, SETTINGS, STATEMENTS
+from .observability import METRICS
 
 JSON_CONTENT_TYPES = frozenset({"application/json"})
 
@@ -25,18 +27,30 @@ async def post_identify(request: web.Request) -> web.Response:
         details = parse_identify_body(body)
     except InvalidInput as invalid:
         raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
+    settings = request.app[SETTINGS]
+    deadline = asyncio.timeout(settings.request_deadline_ms / 1000)
     try:
-        async with request.app[POOL].acquire() as connection:
-            identity = await identify(
-                connection,
-                request.app[STATEMENTS],
-                details,
-                max_attempts=request.app[SETTINGS].identify_max_attempts,
-            )
+        async with deadline:
+            async with request.app[POOL].acquire(timeout=settings.acquire_timeout_ms / 1000) as connection:
+                identity = await identify(
+                    connection, request.app[STATEMENTS], details, max_attempts=settings.identify_max_attempts
+                )
     except TooMuchContention:
         raise Problem(
             "too-much-contention",
             "Other requests kept changing this customer at the same moment; nothing was written. Try again.",
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         ) from None
+    except TimeoutError:
+        # Identify is idempotent: whether or not a cut-off transaction committed, the same
+        # request again gives the same customer and writes nothing twice.
+        if deadline.expired():
+            raise Problem("deadline-exceeded", "The request took too long and was stopped. Try again.",
+                          headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+        raise Problem("pool-exhausted", "Every database connection stayed busy for too long. Try again.",
+                      headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    metrics = request.app[METRICS]
+    metrics.outcomes.labels(identity.outcome.value).inc()
+    if identity.retries:
+        metrics.retries.inc(identity.retries)
     return web.json_response(identity.as_json(), dumps=json.dumps)

@@ -12,6 +12,7 @@ A request runs, on one pooled connection:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import random
 from collections.abc import Iterable, Mapping
@@ -40,6 +41,7 @@ class Identity:
     phone_numbers: list[str]
     secondary_contact_ids: list[int]
     outcome: Outcome
+    retries: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -71,7 +73,8 @@ async def identify(
         return identity_of(members, Outcome.UNCHANGED)
     for attempt in range(1, max_attempts + 1):
         try:
-            return await _write(connection, statements, details)
+            identity = await _write(connection, statements, details)
+            return dataclasses.replace(identity, retries=attempt - 1)
         except _RETRYABLE:
             if attempt == max_attempts:
                 break

@@ -37,6 +37,11 @@ def apply_migrations(database_url: str, statements: Statements) -> list[str]:
     return applied
 
 
+def migration_ids() -> frozenset[str]:
+    """The ids yoyo gives the migrations in migrations/: their file names without .sql."""
+    return frozenset(path.stem for path in MIGRATIONS_DIR.glob("*.sql") if not path.stem.endswith(".rollback"))
+
+
 def pending_migrations(database_url: str) -> list[str]:
     backend = get_backend(_yoyo_url(database_url))
     try:

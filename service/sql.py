@@ -48,6 +48,7 @@ class Statements:
     merge_cluster: Statement
     check_invariants: Statement
     lock_migrations: Statement
+    applied_migrations: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:
