@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .config import Settings, redact_password
 from .embedded import EmbeddedPostgres
+from .errors import ConnectionLost
 from .keys import POOL, SETTINGS, STATEMENTS
 from .migrations import apply_migrations
 from .sql import Statements
@@ -50,6 +51,28 @@ async def create_pool(database_url: str, settings: Settings) -> asyncpg.Pool:
         timeout=settings.acquire_timeout_ms / 1000,
         server_settings={**SERVER_SETTINGS, "statement_timeout": str(settings.statement_timeout_ms)},
     )
+
+
+@asynccontextmanager
+async def pooled_connection(pool: asyncpg.Pool, *, timeout: float) -> AsyncIterator[asyncpg.Connection]:
+    """A connection from the pool for one request; a connection that broke is dropped, not reused.
+
+    When the server ends a session mid-transaction, asyncpg can leave the connection's
+    protocol stuck (asyncpg issue 784) and raise InternalClientError on the next statement,
+    or on the reset that release() runs. The first is an outage for this request; the
+    second happens after the request's outcome is settled, so it must not change the answer.
+    """
+    connection = await pool.acquire(timeout=timeout)
+    try:
+        yield connection
+    except asyncpg.InternalClientError as error:
+        connection.terminate()
+        raise ConnectionLost(str(error)) from error
+    finally:
+        try:
+            await pool.release(connection)
+        except Exception as error:  # release() has terminated the connection already
+            log.warning("dropped a broken database connection: %s: %s", type(error).__name__, error)
 
 
 async def pool_context(app: web.Application) -> AsyncIterator[None]:

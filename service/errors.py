@@ -45,6 +45,10 @@ PROBLEMS: dict[str, ProblemType] = {
     "internal-error": ProblemType(500, "Internal server error"),
 }
 
+class ConnectionLost(ConnectionError):
+    """The database connection broke in a way asyncpg reports as an internal error (see db.pooled_connection)."""
+
+
 # A connection that cannot be made or was lost, or a server going down or not up yet.
 DATABASE_UNAVAILABLE = (
     OSError,

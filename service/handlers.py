@@ -8,6 +8,7 @@ import json
 from aiohttp import web
 
 from .contact_input import InvalidInput, parse_identify_body
+from .db import pooled_connection
 from .errors import RETRY_AFTER_SECONDS, Problem
 from .identify import TooMuchContention, identify
 from .keys import POOL, SETTINGS, STATEMENTS
@@ -31,7 +32,7 @@ async def post_identify(request: web.Request) -> web.Response:
     deadline = asyncio.timeout(settings.request_deadline_ms / 1000)
     try:
         async with deadline:
-            async with request.app[POOL].acquire(timeout=settings.acquire_timeout_ms / 1000) as connection:
+            async with pooled_connection(request.app[POOL], timeout=settings.acquire_timeout_ms / 1000) as connection:
                 identity = await identify(
                     connection, request.app[STATEMENTS], details, max_attempts=settings.identify_max_attempts
                 )

@@ -8,6 +8,7 @@ import asyncpg
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from .db import pooled_connection
 from .errors import RETRY_AFTER_SECONDS, Problem
 from .keys import POOL, SETTINGS, STATEMENTS
 from .migrations import migration_ids
@@ -23,9 +24,9 @@ async def get_readyz(request: web.Request) -> web.Response:
     """Ready for traffic: the database answers and every migration in migrations/ is applied."""
     statements = request.app[STATEMENTS]
     try:
-        async with asyncio.timeout(request.app[SETTINGS].acquire_timeout_ms / 1000):
-            async with request.app[POOL].acquire() as connection:
-                rows = await connection.fetch(statements.applied_migrations.text)
+        timeout = request.app[SETTINGS].acquire_timeout_ms / 1000
+        async with asyncio.timeout(timeout), pooled_connection(request.app[POOL], timeout=timeout) as connection:
+            rows = await connection.fetch(statements.applied_migrations.text)
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         raise Problem("not-ready", f"The database does not answer ({type(error).__name__}).",
                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
