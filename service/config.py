@@ -67,8 +67,8 @@ class Settings:
         def get(name: str) -> str:
             return env.get(name) or _DEFAULTS[name]
 
-        pool_min_size = _positive_int(get, "DB_POOL_MIN_SIZE", minimum=0)
-        pool_max_size = _positive_int(get, "DB_POOL_MAX_SIZE")
+        pool_min_size = _whole_number(get, "DB_POOL_MIN_SIZE", minimum=0)
+        pool_max_size = _whole_number(get, "DB_POOL_MAX_SIZE")
         if pool_min_size > pool_max_size:
             raise ConfigError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         log_level = get("LOG_LEVEL").upper()
@@ -79,13 +79,13 @@ class Settings:
             database_url=_database_url(get),
             embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
             host=get("HOST"),
-            port=_positive_int(get, "PORT", maximum=65535, minimum=0),
+            port=_whole_number(get, "PORT", maximum=65535, minimum=0),
             pool_min_size=pool_min_size,
             pool_max_size=pool_max_size,
-            identify_max_attempts=_positive_int(get, "IDENTIFY_MAX_ATTEMPTS"),
-            statement_timeout_ms=_positive_int(get, "DB_STATEMENT_TIMEOUT_MS"),
-            acquire_timeout_ms=_positive_int(get, "DB_ACQUIRE_TIMEOUT_MS"),
-            request_deadline_ms=_positive_int(get, "REQUEST_DEADLINE_MS"),
+            identify_max_attempts=_whole_number(get, "IDENTIFY_MAX_ATTEMPTS"),
+            statement_timeout_ms=_whole_number(get, "DB_STATEMENT_TIMEOUT_MS"),
+            acquire_timeout_ms=_whole_number(get, "DB_ACQUIRE_TIMEOUT_MS"),
+            request_deadline_ms=_whole_number(get, "REQUEST_DEADLINE_MS"),
             log_level=log_level,
         )
 
@@ -93,7 +93,7 @@ class Settings:
 _DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
 
-def _positive_int(get, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+def _whole_number(get, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
     raw = get(name)
     try:
         value = int(raw)
@@ -114,7 +114,7 @@ def _database_url(get) -> str | None:
     host = get("DB_HOST")
     if not host:
         return None
-    port = _positive_int(get, "DB_PORT", maximum=65535)
+    port = _whole_number(get, "DB_PORT", maximum=65535)
     credentials = quote(get("DB_USER"), safe="")
     if get("DB_PASSWORD"):
         credentials += ":" + quote(get("DB_PASSWORD"), safe="")
