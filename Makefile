@@ -26,3 +26,12 @@ test: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The benchmark suite (bench/): seeds its own databases on DATABASE_URL's server, or on an
+# embedded PostgreSQL when none is set, and writes docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench
+
+# The same pipeline on a small table in seconds, for CI: it must run and print numbers.
+bench-smoke: install
+	$(BIN)/python -m bench --smoke

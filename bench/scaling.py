@@ -1,0 +1,74 @@
+"""Identify latency one request at a time: by cluster size, and by table size.
+
+Requests go over one kept-alive HTTP connection, each waiting for the one before, so the
+numbers are the service's latency with nothing queued in front of it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import statistics
+import time
+from dataclasses import dataclass
+
+from .seed import SCALE_CUSTOMER_BASE
+
+
+@dataclass(frozen=True)
+class Latency:
+    label: str
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    contacts_answered: int
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def known_pair(customer: int) -> tuple[str, str]:
+    return f"c{customer}.0@bench.test", f"1{customer:09d}00000"
+
+
+def measure(port: int, label: str, bodies: list[dict]) -> Latency:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples = []
+    contacts = 0
+    try:
+        for body in bodies:
+            payload = json.dumps(body)
+            started = time.perf_counter()
+            connection.request("POST", "/identify", payload, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = response.read()
+            samples.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                raise RuntimeError(f"{label}: HTTP {response.status}: {answer[:300]!r}")
+            contacts = 1 + len(json.loads(answer)["contact"]["secondaryContactIds"])
+    finally:
+        connection.close()
+    return Latency(label, len(samples), round(statistics.median(samples), 2), round(_percentile(samples, 0.99), 2),
+                   contacts)
+
+
+def by_cluster_size(port: int, sizes: tuple[int, ...], requests: int) -> list[Latency]:
+    results = []
+    for size in sizes:
+        email, phone = known_pair(SCALE_CUSTOMER_BASE + size)
+        measure(port, "warm-up", [{"email": email, "phoneNumber": phone}] * 3)
+        results.append(measure(port, f"{size:,} contact" + ("s" if size != 1 else ""), [{"email": email, "phoneNumber": phone}] * requests))
+    return results
+
+
+def by_table_size(port: int, table_label: str, mix_customers: int, requests: int, run_tag: int) -> list[Latency]:
+    """A repeat customer (read path) and a new customer (write path), customers drawn at random."""
+    draw = random.Random(run_tag)
+    repeat = [dict(zip(("email", "phoneNumber"), known_pair(draw.randint(1, mix_customers)))) for _ in range(requests)]
+    new = [{"email": f"s{run_tag}.{i}@new.bench.test", "phoneNumber": f"6{run_tag:09d}{i:06d}"} for i in range(requests)]
+    measure(port, "warm-up", repeat[:20])
+    return [measure(port, f"{table_label}: repeat customer", repeat),
+            measure(port, f"{table_label}: new customer", new)]
