@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,10 +20,16 @@ from .round_trips import count_round_trips
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
+# run.py check reads every contact with recursive queries: seconds on 10k contacts, minutes
+# on a million. The seed is deterministic, so checking the small tables checks the recipe.
+CHECK_UP_TO_CONTACTS = 100_000
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # A SIGTERM (timeout, CI) must still stop the service and drop the databases: make it
+    # an exception so that every `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     profile = SMOKE if args.smoke else FULL
     project_dir = Path(args.project).resolve()
     report_path = Path(args.report) if args.report else (
@@ -56,9 +63,15 @@ def run(profile: Profile, project_dir: Path, *, extra_env: dict[str, str], load_
             main_table = _fresh_table(project_dir, server_url, postgres.MAIN_DATABASE, profile.mix_contacts,
                                       profile.scale_sizes)
             results["main_table"] = main_table
-            results["main_table_clean"] = seed.check(project_dir, main_url)
+            if main_table.contacts <= CHECK_UP_TO_CONTACTS:
+                results["main_table_clean"] = seed.check(project_dir, main_url)
             customers = main_table.mix_customers
             if not load_only:
+                _step("the small table")
+                small_table = _fresh_table(project_dir, server_url, postgres.SMALL_DATABASE,
+                                           profile.small_table_contacts, ())
+                results["small_table"] = small_table
+                results["small_table_clean"] = seed.check(project_dir, small_url)
                 _step("counting statements and round trips per request kind")
                 # Before any load: the customers used here must not have been merged yet.
                 results["costs"] = asyncio.run(count_round_trips(main_url, first_customer=customers // 2,
@@ -73,6 +86,17 @@ def run(profile: Profile, project_dir: Path, *, extra_env: dict[str, str], load_
                     project_dir, main_url, workers=workers, log_path=logs / f"service-{workers}w.log",
                     extra_env=extra_env,
                 ) as (port, process):
+                    if workers == 1 and not load_only:
+                        # One request at a time, before the load has written anything, on both
+                        # tables under the same conditions.
+                        _step("latency by cluster size and by table size, one request at a time")
+                        results["by_cluster"] = scaling.by_cluster_size(port, profile.scale_sizes,
+                                                                        profile.sequential_requests)
+                        results["by_table"] = _by_table_size(project_dir, small_url, results["small_table"],
+                                                             logs, extra_env, profile, tags)
+                        results["by_table"] += scaling.by_table_size(
+                            port, f"{main_table.contacts:,} contacts", customers, profile.sequential_requests,
+                            tags.next())
                     with service_process.PeakMemory(process) as memory:
                         _step(f"{workers} worker(s): warm-up, then the mix at {profile.connections} connections")
                         load.run_wrk(wrk, port, connections=profile.connections[0], seconds=profile.warmup_seconds,
@@ -82,13 +106,6 @@ def run(profile: Profile, project_dir: Path, *, extra_env: dict[str, str], load_
                                 wrk, port, connections=connections, seconds=profile.load_seconds,
                                 customers=customers, run_tag=tags.next())
                     results["peak_rss_mb"][workers] = memory.serving_processes_peak_mb(workers)
-                    if workers == 1 and not load_only:
-                        _step("latency by cluster size and on the main table, one request at a time")
-                        results["by_cluster"] = scaling.by_cluster_size(port, profile.scale_sizes,
-                                                                        profile.sequential_requests)
-                        results["by_table"] = scaling.by_table_size(
-                            port, f"{main_table.contacts:,} contacts", customers, profile.sequential_requests,
-                            tags.next())
             if load_only:
                 return results
             _step("pgbench ceiling: the sql/ files in the same mix")
@@ -101,15 +118,6 @@ def run(profile: Profile, project_dir: Path, *, extra_env: dict[str, str], load_
             }
             _step("HTTP ceiling: aiohttp without a database")
             results["http_ceiling"] = _http_ceiling(wrk, profile, customers, tags)
-            _step("the small table")
-            small_table = _fresh_table(project_dir, server_url, postgres.SMALL_DATABASE,
-                                       profile.small_table_contacts, ())
-            results["small_table"] = small_table
-            with service_process.running_service(project_dir, small_url, workers=1,
-                                                 log_path=logs / "service-small.log", extra_env=extra_env) as (port, _):
-                results["by_table"] = scaling.by_table_size(
-                    port, f"{small_table.contacts:,} contacts", small_table.mix_customers,
-                    profile.sequential_requests, tags.next()) + results["by_table"]
             return results
         finally:
             for database in postgres.BENCH_DATABASES:
@@ -121,6 +129,14 @@ def _fresh_table(project_dir: Path, server_url: str, database: str, contacts: in
     url = postgres.database_url(server_url, database)
     seed.migrate(project_dir, url)
     return asyncio.run(seed.seed(url, contacts, scale_sizes))
+
+
+def _by_table_size(project_dir: Path, small_url: str, small_table, logs: Path, extra_env: dict[str, str],
+                   profile: Profile, tags: load.RunTags) -> list:
+    with service_process.running_service(project_dir, small_url, workers=1, log_path=logs / "service-small.log",
+                                         extra_env=extra_env) as (port, _):
+        return scaling.by_table_size(port, f"{small_table.contacts:,} contacts", small_table.mix_customers,
+                                     profile.sequential_requests, tags.next())
 
 
 def _http_ceiling(wrk: str, profile: Profile, customers: int, tags: load.RunTags) -> dict:
