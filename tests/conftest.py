@@ -24,6 +24,8 @@ from service.migrations import apply_migrations
 from service.sql import Statements
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The tests' own connections are told apart from a service process's in pg_stat_activity.
+TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,7 @@ def statements() -> Statements:
 
 @pytest.fixture
 async def pool(database_url):
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=SERVER_SETTINGS)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=TEST_SERVER_SETTINGS)
     await pool.execute("TRUNCATE contact RESTART IDENTITY")
     yield pool
     await pool.close()

@@ -35,14 +35,18 @@ def postgres_processes(data_dir: Path) -> list[psutil.Process]:
 
 
 class Service:
-    def __init__(self, data_dir: Path):
+    """`python run.py` in a session of its own (so its whole process group can be killed).
+    With no `database_url` it runs on the embedded PostgreSQL in `data_dir`."""
+
+    def __init__(self, data_dir: Path, *, database_url: str = ""):
         self.data_dir = data_dir
         self.port = free_port()
         # Empty values keep a developer's .env from pointing the service at another database.
-        env = {**os.environ, "DATABASE_URL": "", "DB_HOST": "", "EMBEDDED_PG_DIR": str(data_dir),
+        env = {**os.environ, "DATABASE_URL": database_url, "DB_HOST": "", "EMBEDDED_PG_DIR": str(data_dir),
                "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.process = subprocess.Popen([sys.executable, "run.py"], cwd=PROJECT_ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
         self._wait_until_serving()
 
     def _wait_until_serving(self) -> None:
@@ -71,6 +75,11 @@ class Service:
         self.process.send_signal(signum)
         output, _ = self.process.communicate(timeout=30)
         return self.process.returncode, output
+
+    def kill(self) -> None:
+        """SIGKILL to every process of the service, as a crash or the OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.communicate(timeout=30)
 
 
 @pytest.fixture
@@ -115,8 +124,7 @@ def test_second_start_reuses_the_data(data_dir):
 def test_start_after_a_killed_run_works_and_still_stops_the_server(data_dir):
     killed = Service(data_dir)
     killed.identify(LORRAINE)
-    killed.process.kill()
-    killed.process.wait()
+    killed.kill()
 
     service = Service(data_dir)
     status, body = service.identify(MCFLY)
