@@ -15,7 +15,6 @@ from .embedded import EmbeddedPostgres
 from .errors import ConnectionLost
 from .keys import POOL, SETTINGS, STATEMENTS
 from .migrations import apply_migrations
-from .sql import Statements
 
 log = logging.getLogger(__name__)
 
