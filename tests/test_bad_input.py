@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service.errors import TYPE_PREFIX
+from .assertions import assert_problem, contact_count
 
 INVALID_BODIES = [
     # (id, raw body, problem kind, field)
@@ -49,19 +49,6 @@ INVALID_BODIES = [
     ("phone NUL", b'{"phoneNumber": "12\\u00003"}', "invalid-field", "phoneNumber"),
     ("NUL in an unknown field", b'{"email": "a@b.c", "note": "x\\u0000"}', "invalid-field", "note"),
 ]
-
-
-async def contact_count(pool) -> int:
-    return await pool.fetchval("SELECT count(*) FROM contact")
-
-
-def assert_problem(response_status, response_headers, body, *, status, kind):
-    assert response_status == status
-    assert response_headers["Content-Type"] == "application/problem+json"
-    assert body["type"] == TYPE_PREFIX + kind
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
 
 
 @pytest.mark.parametrize(("body", "kind", "field"), [case[1:] for case in INVALID_BODIES],
