@@ -12,6 +12,8 @@ MAX_PHONE_DIGITS = 20
 _PHONE_SEPARATORS = re.compile(r"[ \-.()]")
 _PHONE = re.compile(r"\+?[0-9]+")
 _WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+# JSON may escape half of a surrogate pair (\ud800); such a string cannot be encoded for PostgreSQL.
+_UNPAIRED_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class InvalidInput(ValueError):
@@ -34,7 +36,9 @@ class ContactDetails:
 
 def parse_identify_body(body: bytes) -> ContactDetails:
     try:
-        document = json.loads(body)
+        # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also guess UTF-16 or UTF-32, skip a BOM
+        # and let UTF-8-encoded surrogates through.
+        document = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):
         raise InvalidInput("invalid-json", "The request body is not valid JSON.") from None
     if not isinstance(document, dict):
@@ -62,6 +66,8 @@ def normalize_email(value: object) -> str | None:
         raise InvalidInput("invalid-field", f"email must be at most {MAX_EMAIL_LENGTH} characters long.", "email")
     if _WHITESPACE_OR_CONTROL.search(email):
         raise InvalidInput("invalid-field", "email must not contain whitespace or control characters.", "email")
+    if _UNPAIRED_SURROGATE.search(email):
+        raise InvalidInput("invalid-field", "email must not contain an unpaired surrogate (\\ud800 to \\udfff).", "email")
     local, at, domain = email.partition("@")
     if not at or not local or not domain or "@" in domain:
         raise InvalidInput(
