@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -102,9 +103,13 @@ def run(profile: Profile, project_dir: Path, *, extra_env: dict[str, str], load_
                         load.run_wrk(wrk, port, connections=profile.connections[0], seconds=profile.warmup_seconds,
                                      customers=customers, run_tag=tags.next())
                         for connections in profile.connections:
-                            results["loads"][(workers, connections)] = load.run_wrk(
+                            cpu_before = service_process.cpu_seconds(process)
+                            result = load.run_wrk(
                                 wrk, port, connections=connections, seconds=profile.load_seconds,
                                 customers=customers, run_tag=tags.next())
+                            cpu_ms = (service_process.cpu_seconds(process) - cpu_before) * 1000
+                            results["loads"][(workers, connections)] = dataclasses.replace(
+                                result, service_cpu_ms_per_request=round(cpu_ms / max(result.requests, 1), 3))
                     results["peak_rss_mb"][workers] = memory.serving_processes_peak_mb(workers)
             if load_only:
                 return results

@@ -23,6 +23,9 @@ class LoadResult:
     non_2xx: int
     socket_errors: int
     requests: int
+    # CPU time the service spent per request, when measured: steadier than req/s on a
+    # shared machine, and what an event loop or JSON library change can move.
+    service_cpu_ms_per_request: float | None = None
 
 
 class RunTags:

@@ -82,9 +82,10 @@ def render(results: dict) -> str:
         "60% repeat customers, 25% new customers, 10% new information, 5% bridges; "
         f"{profile.load_seconds} s per row after a {profile.warmup_seconds} s warm-up. Latencies in ms.",
         "",
-        _table(["workers", "connections", "req/s", "p50", "p90", "p99", "max", "non-2xx", "socket errors"], [
+        _table(["workers", "connections", "req/s", "p50", "p90", "p99", "max", "non-2xx", "socket errors",
+                "service CPU ms/request"], [
             [workers, c, f"{r.requests_per_second:,.0f}", _ms(r.p50_ms), _ms(r.p90_ms), _ms(r.p99_ms),
-             _ms(r.max_ms), r.non_2xx, r.socket_errors]
+             _ms(r.max_ms), r.non_2xx, r.socket_errors, r.service_cpu_ms_per_request]
             for (workers, c), r in results["loads"].items()
         ]),
         "",

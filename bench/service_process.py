@@ -130,3 +130,15 @@ class PeakMemory:
         elif workers == 1:
             peaks = {self._root.pid: peaks.get(self._root.pid, 0)}
         return [round(rss / 2**20, 1) for rss in sorted(peaks.values(), reverse=True)]
+
+
+def cpu_seconds(root: psutil.Process) -> float:
+    """User + system CPU time used so far by a process and its descendants."""
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
