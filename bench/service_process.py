@@ -40,7 +40,10 @@ def running_service(
 ) -> Iterator[tuple[int, psutil.Process]]:
     """(port, process) of `run.py serve` ready to answer; stopped with SIGINT (then SIGKILL) on exit."""
     port = free_port()
-    command = [sys.executable, "run.py", "serve"] + (["--workers", str(workers)] if workers > 1 else [])
+    command = [sys.executable, "run.py", "serve"]
+    # Always explicit where the option exists: its default is one worker per core, not one.
+    if workers > 1 or supports_workers(project_dir):
+        command += ["--workers", str(workers)]
     env = {**os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port), **(extra_env or {})}
     with running_process(command, cwd=project_dir, env=env, port=port, log_path=log_path) as process:
         yield port, process
