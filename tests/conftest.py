@@ -23,6 +23,8 @@ from service.embedded import EmbeddedPostgres
 from service.migrations import apply_migrations
 from service.sql import Statements
 
+from .service_process import postgres_processes
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
 TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
@@ -90,3 +92,12 @@ def identify(client):
         return response.status, await response.json(content_type=None)
 
     return post
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A data directory for an embedded PostgreSQL that a service process starts; any server
+    left running in it is killed after the test."""
+    yield tmp_path / "pgdata"
+    for process in postgres_processes(tmp_path / "pgdata"):
+        process.kill()
