@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDED_PG_DIR", ".data/postgres", "data directory of the embedded PostgreSQL; relative to the project"),
     Setting("HOST", "0.0.0.0", "address the HTTP server listens on"),
     Setting("PORT", "3000", "port the HTTP server listens on"),
+    Setting("WORKERS", "", "worker processes sharing PORT, each with its own pool; empty means one per CPU"),
     Setting("DB_POOL_MIN_SIZE", "2", "connections each service process keeps open"),
     Setting("DB_POOL_MAX_SIZE", "10", "most connections each service process opens"),
     Setting("IDENTIFY_MAX_ATTEMPTS", "8", "tries of one identify under lock contention before answering 503"),
@@ -52,6 +53,7 @@ class Settings:
     embedded_pg_dir: Path
     host: str
     port: int
+    workers: int
     pool_min_size: int
     pool_max_size: int
     identify_max_attempts: int
@@ -80,6 +82,7 @@ class Settings:
             embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
             host=get("HOST"),
             port=_whole_number(get, "PORT", maximum=65535, minimum=0),
+            workers=_whole_number(get, "WORKERS") if get("WORKERS") else os.cpu_count() or 1,
             pool_min_size=pool_min_size,
             pool_max_size=pool_max_size,
             identify_max_attempts=_whole_number(get, "IDENTIFY_MAX_ATTEMPTS"),
