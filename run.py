@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+from dataclasses import replace
 
 from dotenv import load_dotenv
 
@@ -22,23 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    if getattr(args, "workers", None):  # `serve --workers N` wins over the WORKERS setting
+        settings = replace(settings, workers=args.workers)
     configure_logging(settings.log_level)
     return args.command(settings)
 
 
 def serve(settings: Settings) -> int:
-    from aiohttp import web
+    from service.serve import serve
 
-    from service.app import create_app
-
-    log = logging.getLogger("service")
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=lambda _: log.info("serving on http://%s:%s (Ctrl-C stops)", settings.host, settings.port),
-    )
-    return 0
+    return serve(settings)
 
 
 def migrate(settings: Settings) -> int:
@@ -88,9 +81,19 @@ def _parser() -> argparse.ArgumentParser:
         ("migrate", migrate, "apply pending database migrations and exit"),
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
     ):
-        commands.add_parser(name, help=help_text, description=help_text).set_defaults(command=function)
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(command=function)
+        if function is serve:
+            command.add_argument("--workers", type=_positive_whole_number, metavar="N",
+                                 help="worker processes sharing the port (default: WORKERS, else one per CPU)")
     parser.set_defaults(command=serve)
     return parser
+
+
+def _positive_whole_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ class Statements:
     check_invariants: Statement
     lock_migrations: Statement
     applied_migrations: Statement
+    connection_limit: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:
