@@ -39,16 +39,14 @@ winner AS (
 ),
 relinked AS (
     UPDATE contact
-    SET linked_id = target.linked_id,
+    -- NULLIF: the winner gets NULL (primary), every other member the winner's id.
+    SET linked_id = NULLIF(winner.id, contact.id),
         updated_at = clock_timestamp()
-    FROM (
-        SELECT cluster.id,
-               CASE WHEN cluster.id = winner.id THEN NULL ELSE winner.id END AS linked_id
-        FROM cluster
-        CROSS JOIN winner
-    ) AS target
-    WHERE contact.id = target.id
-      AND contact.linked_id IS DISTINCT FROM target.linked_id
+    FROM winner
+    -- Keyed by an id array, not joined to the cluster: a generic plan guesses the
+    -- recursive cluster far too large and would scan the whole table to join it.
+    WHERE contact.id = ANY (ARRAY(SELECT id FROM cluster))
+      AND contact.linked_id IS DISTINCT FROM NULLIF(winner.id, contact.id)
     RETURNING contact.id
 ),
 news AS (
