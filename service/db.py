@@ -18,9 +18,17 @@ from .migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-# Recursive gathers of large clusters cross the JIT cost threshold, and JIT compile
-# time (tens of milliseconds) dwarfs their run time.
-SERVER_SETTINGS = {"jit": "off", "application_name": "identity-service"}
+SERVER_SETTINGS = {
+    "application_name": "identity-service",
+    # Recursive gathers of large clusters cross the JIT cost threshold, and JIT compile
+    # time (tens of milliseconds) dwarfs their run time.
+    "jit": "off",
+    # Plan each prepared statement once per connection. The planner guesses every
+    # recursive CTE ten times too large, so PostgreSQL's own choice kept re-planning
+    # find_identity on every call (about 1 ms, more than running it); the statements
+    # are written to have good generic plans (see docs/benchmarks.md).
+    "plan_cache_mode": "force_generic_plan",
+}
 
 
 @asynccontextmanager
@@ -49,7 +57,15 @@ async def create_pool(database_url: str, settings: Settings) -> asyncpg.Pool:
         # for a busy pool does, not after asyncpg's default minute.
         timeout=settings.acquire_timeout_ms / 1000,
         server_settings={**SERVER_SETTINGS, "statement_timeout": str(settings.statement_timeout_ms)},
+        reset=keep_session,
     )
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset on release, minus asyncpg's default reset query (unlock advisory
+    locks, close cursors, unlisten, RESET ALL): a round trip per request for state this
+    service never leaves behind. Its advisory locks are transaction-level, and asyncpg
+    still rolls back an open transaction before calling this."""
 
 
 @asynccontextmanager

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
+import orjson
 from aiohttp import web
 
 from .contact_input import InvalidInput, parse_identify_body
@@ -54,4 +54,4 @@ async def post_identify(request: web.Request) -> web.Response:
     metrics.outcomes.labels(identity.outcome.value).inc()
     if identity.retries:
         metrics.retries.inc(identity.retries)
-    return web.json_response(identity.as_json(), dumps=json.dumps)
+    return web.Response(body=orjson.dumps(identity.as_json()), content_type="application/json")

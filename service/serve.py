@@ -40,6 +40,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import PROJECT_ROOT, Settings
+from .event_loop import use_uvloop
 from .db import database
 from .migrations import apply_migrations
 from .sql import Statements
@@ -59,6 +60,7 @@ HEALTHY_RUN_SECONDS = 30
 def serve(settings: Settings) -> int:
     """Serve with `settings.workers` processes until SIGINT or SIGTERM; returns the exit status.
     One worker is this process itself, with no parent in between."""
+    use_uvloop()
     if settings.workers == 1:
         return serve_in_this_process(settings)
     return asyncio.run(serve_with_workers(settings))

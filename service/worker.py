@@ -32,10 +32,12 @@ def main() -> int:
 
     from .app import create_app
     from .config import Settings
+    from .event_loop import use_uvloop
     from .logs import configure_logging
 
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
+    use_uvloop()
     app = create_app(settings)
     app.on_startup.append(stop_on_sigterm_or_orphaned)
     try:
