@@ -162,8 +162,15 @@ def test_killed_worker_is_replaced_and_both_serve_again(start_service):
     killed, survivor = workers_of(service)
 
     killed.kill()
-    wait_until(lambda: len(workers_of(service)) == 2 and killed.pid not in {w.pid for w in workers_of(service)})
-    replacement = next(worker for worker in workers_of(service) if worker.pid != survivor.pid)
+    replacements: list[psutil.Process] = []
+
+    def replaced() -> bool:
+        """a new worker runs in place of the killed one"""
+        replacements[:] = [w for w in workers_of(service) if w.pid not in (killed.pid, survivor.pid)]
+        return bool(replacements)
+
+    wait_until(replaced)
+    replacement = replacements[0]
     wait_until_serving(service, [replacement])
     serving = workers_serving_requests(service, [survivor, replacement])
     returncode, output = service.stop(signal.SIGTERM)
