@@ -21,6 +21,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.db import SERVER_SETTINGS
+
 KNOWN_EMAIL = "format('c%s.0@bench.test', :{n}::int)"
 KNOWN_PHONE = "('1' || lpad(:{n}::text, 9, '0') || '00000')"
 NEW_EMAIL = "format('p%s.%s.%s@new.bench.test', :run::int, :client_id::int, :seq::int)"
@@ -99,8 +101,9 @@ def run_pgbench(
     for script in scripts:
         command += ["-f", script]
     command.append(database_url)
-    # The service's sessions run with jit off (service/db.py); so must the ceiling's.
-    env = {**os.environ, "PGOPTIONS": "-c jit=off"}
+    # The ceiling's sessions run with the service's own settings (service/db.py).
+    options = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items() if name != "application_name")
+    env = {**os.environ, "PGOPTIONS": options}
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"pgbench failed ({result.returncode}): {result.stderr[-2000:]}")

@@ -7,11 +7,11 @@ a problem answer, so no route writes an error body of its own.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
 import asyncpg
+import orjson
 from aiohttp import web
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def problem_response(problem: Problem) -> web.Response:
         body["field"] = problem.field
     return web.Response(
         status=problem_type.status,
-        body=json.dumps(body).encode(),
+        body=orjson.dumps(body),
         content_type=PROBLEM_CONTENT_TYPE,
         headers=problem.headers,
     )

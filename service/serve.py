@@ -34,14 +34,16 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 
 import psycopg
 from aiohttp import web
+from prometheus_client.multiprocess import mark_process_dead
 
 from .app import create_app
 from .config import PROJECT_ROOT, Settings
-from .event_loop import use_uvloop
 from .db import database
+from .event_loop import use_uvloop
 from .migrations import apply_migrations
 from .sql import Statements
 
@@ -95,11 +97,14 @@ async def serve_with_workers(settings: Settings) -> int:
         statements = Statements.load()
         await asyncio.to_thread(apply_migrations, database_url, statements)
         await asyncio.to_thread(warn_if_pools_may_exceed_the_connection_limit, database_url, statements, settings)
-        environment = {**os.environ, "DATABASE_URL": database_url}
-        log.info("serving on http://%s:%s with %d workers (Ctrl-C stops)", settings.host, settings.port, workers)
-        stopped_cleanly = await asyncio.gather(
-            *(keep_worker_running(number, environment, stop) for number in range(1, workers + 1))
-        )
+        # Every worker keeps its metrics in files here, so that /metrics, whichever worker
+        # answers it, adds up all of them (prometheus-client's multiprocess mode).
+        with tempfile.TemporaryDirectory(prefix="identity-metrics-") as metrics_dir:
+            environment = {**os.environ, "DATABASE_URL": database_url, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+            log.info("serving on http://%s:%s with %d workers (Ctrl-C stops)", settings.host, settings.port, workers)
+            stopped_cleanly = await asyncio.gather(
+                *(keep_worker_running(number, environment, stop) for number in range(1, workers + 1))
+            )
     return 0 if all(stopped_cleanly) else 1
 
 
@@ -146,6 +151,8 @@ async def keep_worker_running(number: int, environment: dict[str, str], stop: as
         if not exited.done():
             return await stop_worker(number, worker, exited)
         worker.stdin.close()
+        # Its connection gauges must stop counting; its counters stay in the totals.
+        mark_process_dead(worker.pid, environment["PROMETHEUS_MULTIPROC_DIR"])
         quick_deaths = quick_deaths + 1 if loop.time() - started_at < HEALTHY_RUN_SECONDS else 0
         delay = min(FIRST_RESTART_DELAY_SECONDS * 2 ** max(quick_deaths - 1, 0), LONGEST_RESTART_DELAY_SECONDS)
         log.error("worker %d (pid %d) exited unexpectedly (%s); starting another in %d s",

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import psutil
 import pytest
@@ -211,3 +212,28 @@ def test_pools_larger_than_the_connection_limit_are_warned_of_at_start(tmp_path,
 
     assert "2 workers × DB_POOL_MAX_SIZE 500 = 1000 connections, more than the" in output
     assert returncode == 0, output
+
+
+def test_metrics_add_up_every_workers_requests(start_service):
+    service = start_service(2)
+    workers = workers_of(service)
+    before = identified_total(service)
+
+    serving = workers_serving_requests(service, workers)
+    after = identified_total(service)
+    metrics = scrape(service)
+    service.stop(signal.SIGTERM)
+
+    assert serving == {worker.pid for worker in workers}
+    assert after - before == CONNECTIONS
+    assert "identity_db_pool_connections " in metrics
+
+
+def scrape(service: Service) -> str:
+    return urllib.request.urlopen(f"http://127.0.0.1:{service.port}/metrics", timeout=10).read().decode()
+
+
+def identified_total(service: Service) -> float:
+    """POST /identify answered 200, over every worker, as /metrics reports it."""
+    prefix = 'identity_http_requests_total{method="POST",route="/identify",status="200"} '
+    return sum(float(line.removeprefix(prefix)) for line in scrape(service).splitlines() if line.startswith(prefix))
