@@ -8,8 +8,9 @@ from aiohttp import web
 from .config import Settings
 from .db import pool_context
 from .errors import problem_middleware
-from .keys import POOL, SETTINGS, STATEMENTS
+from .keys import OPENAPI_DOCUMENT, POOL, SETTINGS, STATEMENTS
 from .observability import METRICS, Metrics, observe_requests
+from .openapi import load_document
 from .routes import ROUTES
 from .sql import Statements
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[STATEMENTS] = Statements.load()
+    app[OPENAPI_DOCUMENT] = load_document()
     if pool is None:
         app.cleanup_ctx.append(pool_context)
     else:

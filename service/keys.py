@@ -11,3 +11,4 @@ from .sql import Statements
 SETTINGS = web.AppKey("settings", Settings)
 STATEMENTS = web.AppKey("statements", Statements)
 POOL = web.AppKey("pool", asyncpg.Pool)
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)

@@ -37,11 +37,14 @@ roots AS (
     )
 ),
 -- Walk down from the roots to every live contact linked to them, at any depth.
+-- UNION ALL: below a root the links form a tree (a contact has one linked_id), so
+-- nothing repeats; UNION would build a hash table sized for the planner's guess of the
+-- cluster, hundreds of thousands of rows, on every call.
 cluster AS (
     SELECT id, email, phone_number, created_at
     FROM contact
     WHERE id IN (SELECT id FROM roots)
-    UNION
+    UNION ALL
     SELECT member.id, member.email, member.phone_number, member.created_at
     FROM cluster
     JOIN contact AS member ON member.linked_id = cluster.id

@@ -20,11 +20,14 @@
 -- locks: row locks (FOR NO KEY UPDATE, by the UPDATE) on the contacts it relinks,
 --   all of them members of the locked roots' clusters; FOR KEY SHARE on the winner
 --   (foreign key check of the insert), already held more strongly.
+-- Walk down from the roots to every live contact linked to them, at any depth.
+-- UNION ALL: below a root the links form a tree (a contact has one linked_id), so
+-- nothing repeats; UNION would build a hash table sized for the planner's guess.
 WITH RECURSIVE cluster AS (
     SELECT id, email, phone_number, linked_id, created_at
     FROM contact
     WHERE id = ANY ($3::bigint[])
-    UNION
+    UNION ALL
     SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at
     FROM cluster
     JOIN contact AS member ON member.linked_id = cluster.id
