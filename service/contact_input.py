@@ -14,6 +14,7 @@ _PHONE = re.compile(r"\+?[0-9]+")
 _WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # JSON may escape half of a surrogate pair (\ud800); such a string cannot be encoded for PostgreSQL.
 _UNPAIRED_SURROGATE = re.compile(r"[\ud800-\udfff]")
+KNOWN_FIELDS = ("email", "phoneNumber")
 
 
 class InvalidInput(ValueError):
@@ -38,7 +39,7 @@ def parse_identify_body(body: bytes) -> ContactDetails:
     try:
         # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also guess UTF-16 or UTF-32, skip a BOM
         # and let UTF-8-encoded surrogates through.
-        document = json.loads(body.decode("utf-8"))
+        document = json.loads(body.decode("utf-8"), parse_constant=_reject_non_json_number)
     except (ValueError, RecursionError):
         raise InvalidInput("invalid-json", "The request body is not valid JSON.") from None
     if not isinstance(document, dict):
@@ -109,22 +110,29 @@ def normalize_phone_number(value: object) -> str | None:
 
 
 def _reject_nul_characters(document: dict) -> None:
-    pending: list[object] = [document]
+    for key, value in document.items():
+        if _holds_nul(key) or _holds_nul(value):
+            # Only the two known fields are named: a client's own key is never echoed back.
+            field = key if key in KNOWN_FIELDS else None
+            raise InvalidInput("invalid-field", "The request body must not contain NUL characters.", field)
+
+
+def _holds_nul(item: object) -> bool:
+    pending = [item]
     while pending:
         item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
         if isinstance(item, dict):
-            for key, value in item.items():
-                if "\x00" in key:
-                    raise InvalidInput("invalid-field", "The request body must not contain NUL characters.", key)
-                pending.append(value)
+            pending.extend(item.keys())
+            pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-        elif isinstance(item, str) and "\x00" in item:
-            raise InvalidInput("invalid-field", "The request body must not contain NUL characters.", _field_of(document, item))
+    return False
 
 
-def _field_of(document: dict, value: str) -> str | None:
-    return next((key for key, candidate in document.items() if candidate is value), None)
+def _reject_non_json_number(constant: str) -> float:
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def _describe(value: object) -> str:

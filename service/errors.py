@@ -29,6 +29,7 @@ class ProblemType:
 
 PROBLEMS: dict[str, ProblemType] = {
     "invalid-json": ProblemType(400, "Body is not valid JSON"),
+    "unreadable-body": ProblemType(400, "Body could not be read"),
     "invalid-body": ProblemType(400, "Body is not a JSON object"),
     "invalid-field": ProblemType(400, "Invalid field"),
     "missing-identifier": ProblemType(400, "Neither email nor phoneNumber given"),
@@ -49,7 +50,8 @@ class ConnectionLost(ConnectionError):
     """The database connection broke in a way asyncpg reports as an internal error (see db.pooled_connection)."""
 
 
-# A connection that cannot be made or was lost, or a server going down or not up yet.
+# A connection that cannot be made or was lost, a server going down, not up yet, out of
+# resources, or (after a failover) read-only: the database, not the request, is at fault.
 DATABASE_UNAVAILABLE = (
     OSError,
     asyncpg.InterfaceError,
@@ -57,8 +59,13 @@ DATABASE_UNAVAILABLE = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
+    asyncpg.DatabaseDroppedError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.ReadOnlySQLTransactionError,
 )
+# A statement stopped by statement_timeout, or by a lock_timeout a DBA set on the role.
+DATABASE_TOO_SLOW = (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)
+
 
 _HTTP_ERROR_KINDS = {
     404: "not-found",
@@ -119,17 +126,16 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
         if error.status < 400:
             raise
         return problem_response(_from_http_error(error))
-    except asyncpg.QueryCanceledError:
-        return problem_response(
-            Problem("database-timeout", "The database did not finish in time; nothing was written. Try again.",
-                    headers={"Retry-After": RETRY_AFTER_SECONDS})
-        )
-    except DATABASE_UNAVAILABLE as error:
-        log.warning("database unavailable: %s: %s", type(error).__name__, error)
-        return problem_response(
-            Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
-                    headers={"Retry-After": RETRY_AFTER_SECONDS})
-        )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(Problem("internal-error", "The service failed to answer; this is a bug."))
+
+
+def database_problem(error: Exception) -> Problem:
+    """The 503 for a database failure (one of DATABASE_UNAVAILABLE or DATABASE_TOO_SLOW)."""
+    if isinstance(error, DATABASE_TOO_SLOW):
+        return Problem("database-timeout", "The database did not finish in time; nothing was written. Try again.",
+                       headers={"Retry-After": RETRY_AFTER_SECONDS})
+    log.warning("database unavailable: %s: %s", type(error).__name__, error)
+    return Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
+                   headers={"Retry-After": RETRY_AFTER_SECONDS})

@@ -6,10 +6,12 @@ import asyncio
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from .contact_input import InvalidInput, parse_identify_body
 from .db import pooled_connection
-from .errors import RETRY_AFTER_SECONDS, Problem
+from .errors import DATABASE_TOO_SLOW, DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, Problem, database_problem
 from .identify import TooMuchContention, identify
 from .keys import POOL, SETTINGS, STATEMENTS
 from .observability import METRICS
@@ -23,7 +25,11 @@ async def post_identify(request: web.Request) -> web.Response:
             "unsupported-media-type",
             f"Send the body as application/json, not {request.content_type or 'without a Content-Type'}.",
         )
-    body = await request.read()
+    try:
+        body = await request.read()
+    except (RequestPayloadError, HttpProcessingError, OSError) as error:
+        # A broken compressed body, or a client gone mid-upload: nothing to answer about.
+        raise Problem("unreadable-body", f"The request body could not be read ({type(error).__name__}).") from None
     try:
         details = parse_identify_body(body)
     except InvalidInput as invalid:
@@ -50,6 +56,8 @@ async def post_identify(request: web.Request) -> web.Response:
                           headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
         raise Problem("pool-exhausted", "Every database connection stayed busy for too long. Try again.",
                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    except (*DATABASE_UNAVAILABLE, *DATABASE_TOO_SLOW) as error:  # after TimeoutError, an OSError too
+        raise database_problem(error) from None
     metrics = request.app[METRICS]
     metrics.outcomes.labels(identity.outcome.value).inc()
     if identity.retries:

@@ -47,7 +47,7 @@ INVALID_BODIES = [
     ("phone 21 digits", b'{"phoneNumber": "123456789012345678901"}', "invalid-field", "phoneNumber"),
     ("phone non-ascii digits", '{"phoneNumber": "١٢٣"}'.encode(), "invalid-field", "phoneNumber"),
     ("phone NUL", b'{"phoneNumber": "12\\u00003"}', "invalid-field", "phoneNumber"),
-    ("NUL in an unknown field", b'{"email": "a@b.c", "note": "x\\u0000"}', "invalid-field", "note"),
+    ("NUL in an unknown field", b'{"email": "a@b.c", "note": "x\\u0000"}', "invalid-field", None),
 ]
 
 

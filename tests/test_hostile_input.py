@@ -78,7 +78,10 @@ REJECTED = [
     rejected("phone boolean", b'{"phoneNumber": false}', "invalid-field"),
     rejected("phone whole float", b'{"phoneNumber": 5551234567.0}', "invalid-field"),
     rejected("phone infinite float", b'{"phoneNumber": 1e400}', "invalid-field"),
-    rejected("phone NaN", b'{"phoneNumber": NaN}', "invalid-field"),
+    # NaN and Infinity are JavaScript, not JSON (RFC 8259 6), wherever they stand.
+    rejected("phone NaN", b'{"phoneNumber": NaN}', "invalid-json"),
+    rejected("NaN in an ignored field", b'{"email": "a@b.c", "x": NaN}', "invalid-json"),
+    rejected("Infinity in an ignored field", b'{"email": "a@b.c", "x": -Infinity}', "invalid-json"),
     rejected("phone array", b'{"phoneNumber": [555, 1234]}', "invalid-field"),
     rejected("phone object", b'{"phoneNumber": {"$gt": ""}}', "invalid-field"),
     rejected("phone huge integer", body_of({"phoneNumber": 10**25}), "invalid-field"),
@@ -87,6 +90,15 @@ REJECTED = [
     rejected("phone integer of 5000 digits", b'{"phoneNumber": ' + b"9" * 5000 + b"}", "invalid-json"),
     # NUL and other control characters.
     rejected("NUL escaped in email", b'{"email": "a\\u0000@b.c"}', "invalid-field"),
+    # The client's own key is never echoed back: here it could not even be encoded.
+    rejected("NUL in a key holding a lone surrogate", b'{"email": "a@b.c", "\\ud800\\u0000": 1}', "invalid-field"),
+    rejected("NUL under a key holding a lone surrogate", b'{"email": "a@b.c", "\\ud800": "\\u0000"}',
+             "invalid-field"),
+    # A body that says it is compressed and is not.
+    rejected("gzip content encoding over garbage", b"\x1f\x8b garbage, not gzip", "unreadable-body",
+             headers={"Content-Type": JSON, "Content-Encoding": "gzip"}),
+    rejected("deflate content encoding over garbage", b"not deflate at all", "unreadable-body",
+             headers={"Content-Type": JSON, "Content-Encoding": "deflate"}),
     rejected("NUL escaped in phone", b'{"phoneNumber": "555\\u00001234"}', "invalid-field"),
     rejected("NUL escaped in a key", b'{"email": "a@b.c", "x\\u0000": 1}', "invalid-field"),
     rejected("NUL raw in a string", b'{"email": "a\x00@b.c"}', "invalid-json"),
