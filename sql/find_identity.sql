@@ -7,8 +7,11 @@
 -- returns: one row per live contact of every matched customer:
 --   (id bigint, email text, phone_number text, already_known boolean),
 --   primaries first, then in creation order (created_at, id). already_known is the
---   same on every row: exactly one customer matched and it already holds every
---   identifier of the request, so nothing needs writing. No rows: nothing matched.
+--   same on every row: exactly one customer matched, it is in order (its root is a
+--   primary and every other contact points straight at it; not so after its primary
+--   was deleted, or for deeper chains, which the write path repairs), and it already
+--   holds every identifier of the request, so nothing needs writing. No rows: nothing
+--   matched.
 -- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched),
 --   contact_pkey (ancestry), contact_linked_id_idx (cluster)
 -- locks: none
@@ -41,11 +44,11 @@ roots AS (
 -- nothing repeats; UNION would build a hash table sized for the planner's guess of the
 -- cluster, hundreds of thousands of rows, on every call.
 cluster AS (
-    SELECT id, email, phone_number, created_at
+    SELECT id, email, phone_number, linked_id, created_at
     FROM contact
     WHERE id IN (SELECT id FROM roots)
     UNION ALL
-    SELECT member.id, member.email, member.phone_number, member.created_at
+    SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at
     FROM cluster
     JOIN contact AS member ON member.linked_id = cluster.id
     WHERE member.deleted_at IS NULL
@@ -55,6 +58,10 @@ SELECT
     cluster.email,
     cluster.phone_number,
     (SELECT count(*) FROM roots) = 1
+        -- In order: the root (linked_id NULL) and everyone else linked straight to it.
+        AND NOT EXISTS (
+            SELECT FROM cluster AS member
+            WHERE member.linked_id IS DISTINCT FROM NULLIF((SELECT id FROM roots), member.id))
         AND ($1::text IS NULL OR EXISTS (SELECT FROM cluster AS known WHERE known.email = $1::text))
         AND ($2::text IS NULL OR EXISTS (SELECT FROM cluster AS known WHERE known.phone_number = $2::text))
         AS already_known

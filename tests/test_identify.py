@@ -288,7 +288,7 @@ async def test_secondary_of_a_deleted_primary_becomes_the_primary_when_touched(i
     assert [(row["id"], row["linked_id"]) for row in await contacts(pool)][1:] == [(2, None), (3, 2)]
 
 
-async def test_deeper_chains_are_gathered_whole_and_flattened_on_the_next_write(identify, pool):
+async def test_deeper_chains_are_gathered_whole_and_flattened_by_the_next_request(identify, pool):
     await pool.execute(
         """
         INSERT INTO contact (email, phone_number, linked_id, created_at) VALUES
@@ -300,10 +300,20 @@ async def test_deeper_chains_are_gathered_whole_and_flattened_on_the_next_write(
     )
 
     status, body = await identify({"email": "d@x.io"})
+
     assert body["contact"]["primaryContactId"] == 1
     assert body["contact"]["secondaryContactIds"] == [2, 3, 4]
+    assert [(row["id"], row["linked_id"]) for row in await contacts(pool)] == [(1, None), (2, 1), (3, 1), (4, 1)]
 
-    await identify({"email": "d@x.io", "phoneNumber": "5"})
-    assert [(row["id"], row["linked_id"]) for row in await contacts(pool)] == [
-        (1, None), (2, 1), (3, 1), (4, 1), (5, 1)
-    ]
+
+async def test_secondary_of_a_deleted_primary_is_made_primary_even_by_a_request_bringing_nothing_new(
+    identify, pool
+):
+    await identify({"email": "doc@hillvalley.edu", "phoneNumber": "88"})
+    await identify({"email": "emmett@hillvalley.edu", "phoneNumber": "88"})
+    await pool.execute("UPDATE contact SET deleted_at = now() WHERE id = 1")
+
+    status, body = await identify({"email": "emmett@hillvalley.edu"})
+
+    assert body["contact"]["primaryContactId"] == 2
+    assert await pool.fetchval("SELECT link_precedence FROM contact WHERE id = 2") == "primary"
