@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,10 +124,10 @@ def _database_url(get) -> str | None:
     return f"postgresql://{credentials}@{host}:{port}/{quote(get('DB_NAME'), safe='')}"
 
 
-def redact_password(url: str) -> str:
-    """The URL as it may be logged: the password, if any, replaced by ***."""
+def describe_database(url: str) -> str:
+    """The database a URL names, for the log: without the password, and without `user@host`,
+    which the log's identifier masking would take for an email address."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    host = parts.hostname or dict(parse_qsl(parts.query)).get("host", "localhost")
+    where = f"{host}:{parts.port}" if parts.port else host
+    return f"database {parts.path.lstrip('/') or parts.username} on {where} as {parts.username or 'the OS user'}"

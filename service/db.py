@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from aiohttp import web
 
-from .config import Settings, redact_password
+from .config import Settings, describe_database
 from .embedded import EmbeddedPostgres
 from .errors import ConnectionLost
 from .keys import POOL, SETTINGS, STATEMENTS
@@ -36,11 +36,11 @@ async def database(settings: Settings) -> AsyncIterator[str]:
     """The URL of the database to use: the configured one, or an embedded one started for the
     duration of the block. One log line says which."""
     if settings.database_url:
-        log.info("database: %s (configured)", redact_password(settings.database_url))
+        log.info("using %s (configured)", describe_database(settings.database_url))
         yield settings.database_url
         return
     embedded = await asyncio.to_thread(EmbeddedPostgres.start, settings.embedded_pg_dir)
-    log.info("database: embedded PostgreSQL in %s (%s)", embedded.data_dir, embedded.url)
+    log.info("using the embedded PostgreSQL in %s (%s)", embedded.data_dir, describe_database(embedded.url))
     try:
         yield embedded.url
     finally:

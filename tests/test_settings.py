@@ -66,3 +66,13 @@ def test_bad_setting_stops_run_py_with_a_clear_message(tmp_path):
 
     assert result.returncode == 2
     assert "PORT must be a whole number" in result.stderr
+
+
+def test_database_in_use_is_described_without_password_and_legible_after_log_masking():
+    from service.config import describe_database
+    from service.logs import mask_identifiers
+
+    described = describe_database("postgresql://shop:s3cret@db.internal:5432/identity")
+
+    assert described == "database identity on db.internal:5432 as shop"
+    assert mask_identifiers(described) == described
