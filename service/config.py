@@ -82,7 +82,7 @@ class Settings:
             embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
             host=get("HOST"),
             port=_whole_number(get, "PORT", maximum=65535, minimum=0),
-            workers=_whole_number(get, "WORKERS") if get("WORKERS") else os.cpu_count() or 1,
+            workers=_whole_number(get, "WORKERS") if get("WORKERS") else len(os.sched_getaffinity(0)),
             pool_min_size=pool_min_size,
             pool_max_size=pool_max_size,
             identify_max_attempts=_whole_number(get, "IDENTIFY_MAX_ATTEMPTS"),

@@ -19,6 +19,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .keys import POOL
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 # Latency buckets in seconds: the service answers in milliseconds; the tail is what matters.
@@ -96,6 +98,9 @@ async def observe_requests(request: web.Request, handler) -> web.StreamResponse:
     route = route_label(request)
     metrics.requests.labels(route, request.method, str(response.status)).inc()
     metrics.latency.labels(route).observe(duration)
+    # Every worker refreshes its own pool gauges: a scrape reaches only one of them.
+    if POOL in request.app:
+        metrics.observe_pool(request.app[POOL])
     access_log.info(
         "%s %s %s", request.method, request.path, response.status,
         extra={"request_id": request_id, "method": request.method, "path": request.path,

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 # A worker's requests are bounded by REQUEST_DEADLINE_MS; one still running after this
 # long is stuck, not busy.
 WORKER_STOP_TIMEOUT_SECONDS = 30
+# How long a stopping process lets requests in flight finish (aiohttp's default is 60 s):
+# well inside WORKER_STOP_TIMEOUT_SECONDS, so a worker is never killed mid-shutdown.
+SHUTDOWN_TIMEOUT_SECONDS = 20
 FIRST_RESTART_DELAY_SECONDS = 1
 LONGEST_RESTART_DELAY_SECONDS = 30
 # A worker that ran at least this long before dying was healthy: its replacement starts
@@ -74,6 +77,7 @@ def serve_in_this_process(settings: Settings) -> int:
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         print=lambda _: log.info("serving on http://%s:%s (Ctrl-C stops)", settings.host, settings.port),
     )
     return 0

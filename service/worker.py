@@ -34,6 +34,7 @@ def main() -> int:
     from .config import Settings
     from .event_loop import use_uvloop
     from .logs import configure_logging
+    from .serve import SHUTDOWN_TIMEOUT_SECONDS
 
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
@@ -46,6 +47,7 @@ def main() -> int:
             host=settings.host,
             port=settings.port,
             reuse_port=True,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
             handle_signals=False,  # it would catch SIGINT again; SIGTERM is handled on startup
             print=lambda _: log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port),
         )
