@@ -6,12 +6,14 @@
 --   being the contacts that show it; no rows when the data is sound. Violations:
 --   linked to a missing or deleted contact   [secondary, its target]
 --   linked to a secondary                    [secondary, its target] (chains must be flat)
---   linked to itself                         [contact]
---   link_precedence disagrees with linked_id [contact]
+--   linked to itself                         [contact] (*)
+--   link_precedence disagrees with linked_id [contact] (*)
 --   no primary (a cycle of links)            [contact]
 --   identifier shared by several primaries   [the primaries] (one customer, two primaries)
 --   primary is not the oldest of its cluster [primary, an older member]
 --   duplicate that brings no new identifier  [contact, older contacts holding its values]
+--   (*) guards: the schema's CHECK and generated column forbid these, unless the data
+--   was loaded into a copy of the table without them.
 -- indexes: contact_pkey, contact_linked_id_idx, contact_email_live_idx, contact_phone_number_live_idx
 -- locks: none
 WITH RECURSIVE live AS (
