@@ -46,6 +46,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "internal-error": ProblemType(500, "Internal server error"),
 }
 
+
 class ConnectionLost(ConnectionError):
     """The database connection broke in a way asyncpg reports as an internal error (see db.pooled_connection)."""
 

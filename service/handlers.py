@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from .contact_input import InvalidInput, parse_identify_body
+from .contact_input import ContactDetails, InvalidInput, parse_identify_body
 from .db import pooled_connection
 from .errors import DATABASE_TOO_SLOW, DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, Problem, database_problem
 from .identify import TooMuchContention, identify
@@ -20,20 +20,7 @@ JSON_CONTENT_TYPES = frozenset({"application/json"})
 
 
 async def post_identify(request: web.Request) -> web.Response:
-    if request.content_type not in JSON_CONTENT_TYPES and not request.content_type.endswith("+json"):
-        raise Problem(
-            "unsupported-media-type",
-            f"Send the body as application/json, not {request.content_type or 'without a Content-Type'}.",
-        )
-    try:
-        body = await request.read()
-    except (RequestPayloadError, HttpProcessingError, OSError) as error:
-        # A broken compressed body, or a client gone mid-upload: nothing to answer about.
-        raise Problem("unreadable-body", f"The request body could not be read ({type(error).__name__}).") from None
-    try:
-        details = parse_identify_body(body)
-    except InvalidInput as invalid:
-        raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
+    details = await read_contact_details(request)
     settings = request.app[SETTINGS]
     deadline = asyncio.timeout(settings.request_deadline_ms / 1000)
     try:
@@ -63,3 +50,21 @@ async def post_identify(request: web.Request) -> web.Response:
     if identity.retries:
         metrics.retries.inc(identity.retries)
     return web.Response(body=orjson.dumps(identity.as_json()), content_type="application/json")
+
+
+async def read_contact_details(request: web.Request) -> ContactDetails:
+    """The request's body, validated and normalized; a Problem (4xx) when it cannot be used."""
+    if request.content_type not in JSON_CONTENT_TYPES and not request.content_type.endswith("+json"):
+        raise Problem(
+            "unsupported-media-type",
+            f"Send the body as application/json, not {request.content_type or 'without a Content-Type'}.",
+        )
+    try:
+        body = await request.read()
+    except (RequestPayloadError, HttpProcessingError, OSError) as error:
+        # A broken compressed body, or a client gone mid-upload: nothing to answer about.
+        raise Problem("unreadable-body", f"The request body could not be read ({type(error).__name__}).") from None
+    try:
+        return parse_identify_body(body)
+    except InvalidInput as invalid:
+        raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
