@@ -95,7 +95,7 @@ def render(results: dict) -> str:
     if "pgbench" in results:
         one_worker = {c: r for (w, c), r in results["loads"].items() if w == 1}
         best = {}
-        for (w, c), r in results["loads"].items():
+        for (_, c), r in results["loads"].items():
             best[c] = max(best.get(c, 0), r.requests_per_second)
         out += [
             "",

@@ -67,7 +67,7 @@ def by_cluster_size(port: int, sizes: tuple[int, ...], requests: int) -> list[La
 def by_table_size(port: int, table_label: str, mix_customers: int, requests: int, run_tag: int) -> list[Latency]:
     """A repeat customer (read path) and a new customer (write path), customers drawn at random."""
     draw = random.Random(run_tag)
-    repeat = [dict(zip(("email", "phoneNumber"), known_pair(draw.randint(1, mix_customers)))) for _ in range(requests)]
+    repeat = [dict(zip(("email", "phoneNumber"), known_pair(draw.randint(1, mix_customers)), strict=True)) for _ in range(requests)]
     new = [{"email": f"s{run_tag}.{i}@new.bench.test", "phoneNumber": f"6{run_tag:09d}{i:06d}"} for i in range(requests)]
     measure(port, "warm-up", repeat[:20])
     return [measure(port, f"{table_label}: repeat customer", repeat),
