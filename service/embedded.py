@@ -53,9 +53,10 @@ class EmbeddedPostgres:
             from pgserver.postgres_server import PostgresServer
 
         data_dir = data_dir.resolve()
-        data_dir.parent.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            refuse_to_open_home_directories([data_dir, POSTGRES_BIN_PATH])
+            # Before creating anything, and on real paths: pgserver opens the real parents.
+            refuse_to_open_home_directories([data_dir, POSTGRES_BIN_PATH.resolve()])
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         with PostgresServer._lock:
             forget_exited_processes(data_dir / PID_LIST)
