@@ -7,6 +7,7 @@ and then find nothing left to do.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -37,8 +38,10 @@ def apply_migrations(database_url: str, statements: Statements) -> list[str]:
     return applied
 
 
+@functools.cache
 def migration_ids() -> frozenset[str]:
-    """The ids yoyo gives the migrations in migrations/: their file names without .sql."""
+    """The ids yoyo gives the migrations in migrations/: their file names without .sql.
+    Read once: the files a running service was started with do not change under it."""
     return frozenset(path.stem for path in MIGRATIONS_DIR.glob("*.sql") if not path.stem.endswith(".rollback"))
 
 

@@ -8,8 +8,10 @@ with ids from 1 (TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,22 +44,34 @@ def server_url(tmp_path_factory) -> str:
     embedded.stop()
 
 
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server, dropped afterwards; yields its URL."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url) -> str:
     """A fresh, migrated database for this test session."""
-    name = f"identity_test_{uuid.uuid4().hex[:12]}"
-    _admin(server_url, f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    apply_migrations(url, Statements.load())
-    yield url
-    _admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+    with scratch_database(server_url, "identity_test") as url:
+        apply_migrations(url, Statements.load())
+        yield url
 
 
-def _admin(server_url: str, command: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(command)
+@pytest.fixture
+def empty_database_url(server_url) -> str:
+    """A database of this test's own, with no schema at all."""
+    with scratch_database(server_url, "identity_empty") as url:
+        yield url
 
 
 @pytest.fixture
