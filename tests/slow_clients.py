@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import struct
 import zlib
 from collections.abc import AsyncIterator
 
@@ -72,12 +73,20 @@ async def normal_identify(session: aiohttp.ClientSession, port: int) -> int:
         return response.status
 
 
-def gzip_of_zeros(size: int) -> bytes:
-    """A gzip member inflating to `size` zero bytes, made without holding them in memory."""
-    deflater = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+def gzip_of_zeros(megabytes: int) -> bytes:
+    """A valid gzip member inflating to `megabytes` MB of zero bytes, made in well under a
+    second: after a full flush, deflate starts afresh, so every further megabyte of zeros
+    compresses to the same bytes, which are repeated rather than recomputed."""
     block = bytes(1024 * 1024)
-    parts = [deflater.compress(block) for _ in range(size // len(block))]
-    return b"".join(parts) + deflater.flush()
+    deflater = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    first = deflater.compress(block) + deflater.flush(zlib.Z_FULL_FLUSH)
+    each_further = deflater.compress(block) + deflater.flush(zlib.Z_FULL_FLUSH)
+    last_block = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS).flush()  # empty, marked final
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    trailer = struct.pack("<II", crc, (megabytes * len(block)) & 0xFFFFFFFF)
+    return first + each_further * (megabytes - 1) + last_block + trailer
 
 
 def post_head(length: int | None, *, headers: str = "") -> bytes:
