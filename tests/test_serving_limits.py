@@ -213,3 +213,25 @@ async def test_idle_connection_is_closed_after_the_header_timeout(settings, pool
 
         assert await read_all(reader) == b""
         writer.close()
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /identify HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"POST /identify HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: xchunked\r\n\r\n",
+    b"POST /identify HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n",
+    b"POST /identify HTTP/1.1\nHost: t\nContent-Length: 0\n\n",
+], ids=["content-length and chunked", "obfuscated transfer-encoding", "space before the colon", "bare LF"])
+async def test_request_that_could_smuggle_another_is_refused_with_a_problem_400(settings, pool, head):
+    async with served(settings, pool) as port:
+        answer = await exchange(port, head + b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+
+        assert_problem_answer(answer, status=400, kind="malformed-request")
+        assert answer.count(b"HTTP/1.1 ") == 1
+
+
+async def test_pipelined_requests_are_answered_in_order(settings, pool):
+    async with served(settings, pool) as port:
+        answer = await exchange(port, b"GET /no/such HTTP/1.1\r\nHost: t\r\n\r\n"
+                                      b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+
+        assert answer.index(b"HTTP/1.1 404") < answer.index(b"HTTP/1.1 200")
