@@ -102,6 +102,13 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
+    # The JSON line has no use for the caller's file and line, nor the thread's or process's
+    # name: the logging documentation's "Optimization" switches skip gathering them for
+    # every record, a third of the cost of an access-log line.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
