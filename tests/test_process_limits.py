@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
+import time
 
 import aiohttp
 
@@ -51,3 +53,19 @@ def test_the_service_logs_one_line_when_it_stops(tmp_path, database_url):
 
     assert status == 0
     assert output.splitlines()[-1].count("service stopped (exit status 0)") == 1
+
+
+def test_each_worker_raises_its_open_files_limit_and_caps_its_connections(tmp_path, database_url):
+    service = Service(tmp_path / "unused-pgdata", database_url=database_url, args=("serve", "--workers", "2"),
+                      open_files_limit=(SOFT_OPEN_FILES, HARD_OPEN_FILES))
+    deadline = time.monotonic() + 30
+    while len(re.findall(r"worker \d+ serving on", service.output())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    status, output = service.stop(signal.SIGTERM)
+
+    assert output.count(f"open files limit: soft {HARD_OPEN_FILES} (was {SOFT_OPEN_FILES})") == 2
+    assert output.count(f"MAX_CONNECTIONS 4096 lowered to {CONNECTIONS_THAT_FIT}") == 2
+    assert len(re.findall(r"worker \d+ stopped", output)) == 2
+    assert "service stopped (exit status 0)" in output.splitlines()[-1]
+    assert status == 0
