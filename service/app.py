@@ -8,19 +8,21 @@ from aiohttp import web
 from .config import Settings
 from .db import pool_context
 from .errors import problem_middleware
+from .http_server import handler_options, name_no_server_software
 from .keys import OPENAPI_DOCUMENT, POOL, SETTINGS, STATEMENTS
 from .observability import METRICS, Metrics, observe_requests
 from .openapi import load_document
+from .request_body import MAX_BODY_BYTES
 from .routes import ROUTES
 from .sql import Statements
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
     """The service. With `pool`, it uses that pool (already on a migrated database) and leaves
     it open; without, it finds or starts the database, migrates it and owns its pool."""
-    app = web.Application(middlewares=[observe_requests, problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe_requests, problem_middleware], client_max_size=MAX_BODY_BYTES,
+                          handler_args=handler_options(settings))
+    app.on_response_prepare.append(name_no_server_software)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[STATEMENTS] = Statements.load()

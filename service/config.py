@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_STATEMENT_TIMEOUT_MS", "2000", "PostgreSQL cancels a statement (lock waits included) after this long"),
     Setting("DB_ACQUIRE_TIMEOUT_MS", "1000", "longest wait for a pooled connection, or to open one, before a 503"),
     Setting("REQUEST_DEADLINE_MS", "3000", "longest time one request may take in all before a 503"),
+    Setting("CLIENT_HEADER_TIMEOUT_MS", "5000",
+            "a connection must send a request's headers within this long of opening or of its last answer, or it is closed"),
+    Setting("CLIENT_BODY_TIMEOUT_MS", "5000", "longest time to receive a request's whole body before a 408"),
+    Setting("MAX_CONNECTIONS", "4096",
+            "open client connections per service process; more are refused with a 503 (lowered to fit the open-files limit)"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
 )
 
@@ -60,6 +65,9 @@ class Settings:
     statement_timeout_ms: int
     acquire_timeout_ms: int
     request_deadline_ms: int
+    client_header_timeout_ms: int
+    client_body_timeout_ms: int
+    max_connections: int
     log_level: str
 
     @classmethod
@@ -89,6 +97,9 @@ class Settings:
             statement_timeout_ms=_whole_number(get, "DB_STATEMENT_TIMEOUT_MS"),
             acquire_timeout_ms=_whole_number(get, "DB_ACQUIRE_TIMEOUT_MS"),
             request_deadline_ms=_whole_number(get, "REQUEST_DEADLINE_MS"),
+            client_header_timeout_ms=_whole_number(get, "CLIENT_HEADER_TIMEOUT_MS"),
+            client_body_timeout_ms=_whole_number(get, "CLIENT_BODY_TIMEOUT_MS"),
+            max_connections=_whole_number(get, "MAX_CONNECTIONS"),
             log_level=log_level,
         )
 

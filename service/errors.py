@@ -30,19 +30,23 @@ class ProblemType:
 PROBLEMS: dict[str, ProblemType] = {
     "invalid-json": ProblemType(400, "Body is not valid JSON"),
     "unreadable-body": ProblemType(400, "Body could not be read"),
+    "malformed-request": ProblemType(400, "Not a valid HTTP request"),
     "invalid-body": ProblemType(400, "Body is not a JSON object"),
     "invalid-field": ProblemType(400, "Invalid field"),
     "missing-identifier": ProblemType(400, "Neither email nor phoneNumber given"),
     "not-found": ProblemType(404, "Not found"),
     "method-not-allowed": ProblemType(405, "Method not allowed"),
+    "request-timeout": ProblemType(408, "Body arrived too slowly"),
     "payload-too-large": ProblemType(413, "Body too large"),
     "unsupported-media-type": ProblemType(415, "Body must be application/json"),
+    "unsupported-content-encoding": ProblemType(415, "Body compressed in an unknown way"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
     "database-unavailable": ProblemType(503, "Database unavailable"),
     "database-timeout": ProblemType(503, "Database too slow"),
     "pool-exhausted": ProblemType(503, "No database connection free"),
     "deadline-exceeded": ProblemType(503, "Request took too long"),
     "not-ready": ProblemType(503, "Not ready"),
+    "too-many-connections": ProblemType(503, "Too many connections"),
     "internal-error": ProblemType(500, "Internal server error"),
 }
 

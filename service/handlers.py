@@ -6,8 +6,6 @@ import asyncio
 
 import orjson
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestPayloadError
 
 from .contact_input import ContactDetails, InvalidInput, parse_identify_body
 from .db import pooled_connection
@@ -15,6 +13,7 @@ from .errors import DATABASE_TOO_SLOW, DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from .identify import TooMuchContention, identify
 from .keys import POOL, SETTINGS, STATEMENTS
 from .observability import METRICS
+from .request_body import read_body
 
 JSON_CONTENT_TYPES = frozenset({"application/json"})
 
@@ -59,11 +58,7 @@ async def read_contact_details(request: web.Request) -> ContactDetails:
             "unsupported-media-type",
             f"Send the body as application/json, not {request.content_type or 'without a Content-Type'}.",
         )
-    try:
-        body = await request.read()
-    except (RequestPayloadError, HttpProcessingError, OSError) as error:
-        # A broken compressed body, or a client gone mid-upload: nothing to answer about.
-        raise Problem("unreadable-body", f"The request body could not be read ({type(error).__name__}).") from None
+    body = await read_body(request, timeout_seconds=request.app[SETTINGS].client_body_timeout_ms / 1000)
     try:
         return parse_identify_body(body)
     except InvalidInput as invalid:

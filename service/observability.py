@@ -48,6 +48,10 @@ class Metrics:
             "identity_identify_retries", "Write transactions tried again after meeting a concurrent change",
             registry=self.registry,
         )
+        self.connections_refused = Counter(
+            "identity_http_connections_refused", "Client connections refused because MAX_CONNECTIONS were open",
+            registry=self.registry,
+        )
         self.pool_size = Gauge(
             "identity_db_pool_connections", "Connections open in the pool", registry=self.registry,
             multiprocess_mode="livesum",

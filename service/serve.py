@@ -37,24 +37,22 @@ import sys
 import tempfile
 
 import psycopg
-from aiohttp import web
 from prometheus_client.multiprocess import mark_process_dead
 
 from .app import create_app
 from .config import PROJECT_ROOT, Settings
 from .db import database
 from .event_loop import use_uvloop
+from .http_server import run_app
 from .migrations import apply_migrations
 from .sql import Statements
 
 log = logging.getLogger(__name__)
 
 # A worker's requests are bounded by REQUEST_DEADLINE_MS; one still running after this
-# long is stuck, not busy.
+# long is stuck, not busy. Well above SHUTDOWN_TIMEOUT_SECONDS (service/http_server.py),
+# so a worker is never killed mid-shutdown.
 WORKER_STOP_TIMEOUT_SECONDS = 30
-# How long a stopping process lets requests in flight finish (aiohttp's default is 60 s):
-# well inside WORKER_STOP_TIMEOUT_SECONDS, so a worker is never killed mid-shutdown.
-SHUTDOWN_TIMEOUT_SECONDS = 20
 FIRST_RESTART_DELAY_SECONDS = 1
 LONGEST_RESTART_DELAY_SECONDS = 30
 # A worker that ran at least this long before dying was healthy: its replacement starts
@@ -67,19 +65,17 @@ def serve(settings: Settings) -> int:
     One worker is this process itself, with no parent in between."""
     use_uvloop()
     if settings.workers == 1:
-        return serve_in_this_process(settings)
-    return asyncio.run(serve_with_workers(settings))
+        status = serve_in_this_process(settings)
+    else:
+        status = asyncio.run(serve_with_workers(settings))
+    log.info("service stopped (exit status %d)", status)
+    return status
 
 
 def serve_in_this_process(settings: Settings) -> int:
     """The app on HOST:PORT in this process, which finds or starts the database itself."""
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-        print=lambda _: log.info("serving on http://%s:%s (Ctrl-C stops)", settings.host, settings.port),
-    )
+    run_app(create_app(settings), settings,
+            announce=lambda: log.info("serving on http://%s:%s (Ctrl-C stops)", settings.host, settings.port))
     return 0
 
 

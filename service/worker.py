@@ -28,13 +28,11 @@ def main() -> int:
     # shutdown would cut it short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from aiohttp import web
-
     from .app import create_app
     from .config import Settings
     from .event_loop import use_uvloop
+    from .http_server import run_app
     from .logs import configure_logging
-    from .serve import SHUTDOWN_TIMEOUT_SECONDS
 
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
@@ -42,18 +40,17 @@ def main() -> int:
     app = create_app(settings)
     app.on_startup.append(stop_on_sigterm_or_orphaned)
     try:
-        web.run_app(
+        run_app(
             app,
-            host=settings.host,
-            port=settings.port,
+            settings,
             reuse_port=True,
-            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
             handle_signals=False,  # it would catch SIGINT again; SIGTERM is handled on startup
-            print=lambda _: log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port),
+            announce=lambda: log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port),
         )
     except Exception:
         log.exception("worker %d failed", os.getpid())
         return 1
+    log.info("worker %d stopped", os.getpid())
     return 0
 
 

@@ -26,6 +26,7 @@ from service.migrations import apply_migrations
 from service.sql import Statements
 
 from .service_process import postgres_processes
+from .slow_clients import gzip_of_zeros
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
@@ -115,3 +116,9 @@ def data_dir(tmp_path) -> Path:
     yield tmp_path / "pgdata"
     for process in postgres_processes(tmp_path / "pgdata"):
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def gzip_bomb() -> bytes:
+    """512 MB of zeros, gzipped to about half a megabyte."""
+    return gzip_of_zeros(512)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -40,13 +41,19 @@ def service_environment(data_dir: Path, port: int, *, database_url: str = "") ->
             "HOST": "127.0.0.1", "PORT": str(port)}
 
 
+def _open_files_limit_of(limit: tuple[int, int] | None):
+    if limit is None:
+        return None
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit)
+
+
 class Service:
     """`python run.py [args]` in a session of its own (so its whole process group can be killed).
     With no `database_url` it runs on the embedded PostgreSQL in `data_dir`; `environment` adds
-    or overrides settings."""
+    or overrides settings; `open_files_limit` (soft, hard) is RLIMIT_NOFILE it starts with."""
 
     def __init__(self, data_dir: Path, *, database_url: str = "", args: tuple[str, ...] = (),
-                 environment: dict[str, str] | None = None):
+                 environment: dict[str, str] | None = None, open_files_limit: tuple[int, int] | None = None):
         self.data_dir = data_dir
         self.port = free_port()
         # A file, not a pipe: a pipe nobody reads fills up and blocks the service's logging.
@@ -55,7 +62,8 @@ class Service:
                                         env={**service_environment(data_dir, self.port, database_url=database_url),
                                              **(environment or {})},
                                         stdout=self._log, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+                                        start_new_session=True,
+                                        preexec_fn=_open_files_limit_of(open_files_limit))
         self._wait_until_serving()
 
     def _wait_until_serving(self) -> None:

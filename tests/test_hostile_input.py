@@ -234,21 +234,3 @@ async def test_hostile_looking_value_is_stored_verbatim_never_run(client, pool, 
     assert await pool.fetch("SELECT email FROM contact") == [(request_.stored_email,)]
     await assert_service_still_answers(identify)
 
-
-@pytest.mark.xfail(strict=True, reason="aiohttp's HTTP parser answers a method it does not know with a text/plain 400 "
-                   "before any middleware runs; making it problem+json needs a custom request handler in the server")
-async def test_made_up_method_gets_a_problem_answer(client, pool, identify):
-    response = await client.request("BREW", "/identify", data=b'{"email": "a@b.c"}',
-                                    headers={"Content-Type": JSON}, timeout=CLIENT_TIMEOUT)
-
-    assert response.status == 405
-    assert response.headers["Content-Type"] == "application/problem+json"
-
-
-async def test_made_up_method_is_refused_with_400_writing_nothing(client, pool, identify):
-    response = await client.request("BREW", "/identify", data=b'{"email": "a@b.c"}',
-                                    headers={"Content-Type": JSON}, timeout=CLIENT_TIMEOUT)
-
-    assert response.status == 400
-    assert await contact_count(pool) == 0
-    await assert_service_still_answers(identify)
