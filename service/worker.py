@@ -1,7 +1,7 @@
 """One worker of `run.py serve --workers N`, started by service/serve.py as `python -m service.worker`.
 
 It serves the app on HOST:PORT with SO_REUSEPORT, on the database its parent names in
-DATABASE_URL, and stops gracefully on SIGTERM, or when its parent is gone. The slow
+DATABASE_URL, says on standard output when it listens, and stops gracefully on SIGTERM, or when its parent is gone. The slow
 imports wait inside `main()` so that SIGINT is ignored from the first moment.
 """
 
@@ -33,6 +33,7 @@ def main() -> int:
     from .app import create_app
     from .config import Settings
     from .event_loop import use_uvloop
+    from .keys import DATABASE_ORIGIN
     from .logs import configure_logging
     from .serve import SHUTDOWN_TIMEOUT_SECONDS
 
@@ -40,6 +41,7 @@ def main() -> int:
     configure_logging(settings.log_level)
     use_uvloop()
     app = create_app(settings)
+    app[DATABASE_ORIGIN] = "given by the parent process"
     app.on_startup.append(stop_on_sigterm_or_orphaned)
     try:
         web.run_app(
@@ -49,12 +51,19 @@ def main() -> int:
             reuse_port=True,
             shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
             handle_signals=False,  # it would catch SIGINT again; SIGTERM is handled on startup
-            print=lambda _: log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port),
+            print=lambda _: tell_the_parent_it_listens(settings),
         )
     except Exception:
         log.exception("worker %d failed", os.getpid())
         return 1
     return 0
+
+
+def tell_the_parent_it_listens(settings) -> None:
+    """Called once the socket is bound: the line on standard output is what the parent waits
+    for before it says the service is serving."""
+    log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port)
+    print("listening", flush=True)
 
 
 async def stop_on_sigterm_or_orphaned(app: web.Application) -> None:
