@@ -47,7 +47,7 @@ image:
 
 # One file: the service, its dependencies and the embedded PostgreSQL, for any Python 3.11.
 dist: install-dev
-	$(BIN)/python -m service.pyz dist/identity-service.pyz
+	$(BIN)/python packaging/build_pyz.py dist/identity-service.pyz
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
