@@ -8,6 +8,9 @@ CONTAINER_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || ec
 IMAGE ?= identity-service
 # Empty: the Containerfile's default, a slim Python 3.11 image.
 BASE_IMAGE ?=
+# More options for the build, e.g. a CA bundle mounted for the build only (see README, Deploy).
+IMAGE_BUILD_FLAGS ?=
+PYZ ?= dist/identity-service.pyz
 
 .PHONY: install install-dev run migrate check test image dist bench bench-smoke clean
 
@@ -42,12 +45,12 @@ test: install-dev
 
 # The container image (Containerfile); BASE_IMAGE=... builds on another Python 3.11 image.
 image:
-	$(CONTAINER_TOOL) build $(if $(filter podman,$(notdir $(CONTAINER_TOOL))),--format docker) \
-		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t $(IMAGE) -f Containerfile .
+	$(CONTAINER_TOOL) build $(if $(filter podman,$(notdir $(firstword $(CONTAINER_TOOL)))),--format docker) \
+		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Containerfile .
 
 # One file: the service, its dependencies and the embedded PostgreSQL, for any Python 3.11.
 dist: install-dev
-	$(BIN)/python packaging/build_pyz.py dist/identity-service.pyz
+	$(BIN)/python packaging/build_pyz.py $(PYZ)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

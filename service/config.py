@@ -1,6 +1,6 @@
 """Settings: every one read from the environment, with its default and one line of help.
 
-`SETTINGS` is the single list of what can be configured; `run.py --help`, `.env.example`
+`SETTINGS` is the single list of what can be configured; `identity-service --help`, `.env.example`
 and the README table all show it (a test keeps them in step).
 """
 

@@ -1,8 +1,10 @@
-"""One worker of `run.py serve --workers N`, started by service/serve.py as `python -m service.worker`.
+"""One worker of `identity-service serve --workers N`, started by service/serve.py as
+`python -m service.worker`.
 
 It serves the app on HOST:PORT with SO_REUSEPORT, on the database its parent names in
-DATABASE_URL, says on standard output when it listens, and stops gracefully on SIGTERM, or when its parent is gone. The slow
-imports wait inside `main()` so that SIGINT is ignored from the first moment.
+DATABASE_URL, says on standard output when it listens, and stops gracefully on SIGTERM,
+or when its parent is gone. The slow imports wait inside `main()` so that SIGINT is
+ignored from the first moment.
 """
 
 from __future__ import annotations

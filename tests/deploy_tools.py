@@ -29,10 +29,17 @@ class Podman:
         self._global_options = ["--root", str(folder / "storage"), "--runroot", str(folder / "run")]
 
     def __call__(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-        result = subprocess.run(["podman", *self._global_options, *args], env=self._environment,
-                                capture_output=True, text=True, timeout=timeout)
+        return self.run([*self.command, *args], check=check, timeout=timeout)
+
+    @property
+    def command(self) -> list[str]:
+        return ["podman", *self._global_options]
+
+    def run(self, command: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+        """`command` (podman, or make calling it) with this podman's configuration."""
+        result = subprocess.run(command, env=self._environment, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+            raise AssertionError(f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
         return result
 
     def remove_everything(self) -> None:

@@ -8,6 +8,7 @@ keeps lives in a folder of this module's own, removed at the end.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import time
 import urllib.error
@@ -45,10 +46,10 @@ def image(podman) -> str:
                     str(rootfs)], check=True, timeout=900)
     podman("import", str(rootfs), BASE_IMAGE, timeout=300)
     rootfs.unlink()
-    # --format docker: the OCI image format has no HEALTHCHECK.
-    podman("build", "--format", "docker", "--network", "host", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
-           *build_only_mounts(), "--tag", IMAGE, "--file", "Containerfile", str(PROJECT_ROOT),
-           timeout=1800)
+    # As a user builds it; make passes --format docker (the OCI format has no HEALTHCHECK).
+    podman.run(["make", "--no-print-directory", "-C", str(PROJECT_ROOT), "image", f"IMAGE={IMAGE}",
+                f"BASE_IMAGE={BASE_IMAGE}", f"CONTAINER_TOOL={shlex.join(podman.command)}",
+                f"IMAGE_BUILD_FLAGS={shlex.join(['--network', 'host', *build_only_mounts()])}"], timeout=1800)
     return IMAGE
 
 
