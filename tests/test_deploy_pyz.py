@@ -9,6 +9,8 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,14 +35,24 @@ def pyz(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def unpack_root(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("shiv-root")
+def scratch() -> Path:
+    """A folder outside pytest's: run as root, pgserver opens the folders above its binaries
+    and data to its own user, and every pytest session that starts on the machine closes
+    pytest's folder again, which would pull the ground from under a server starting here."""
+    scratch = Path(tempfile.mkdtemp(prefix="identity-service-pyz-"))
+    yield scratch
+    shutil.rmtree(scratch)
+
+
+@pytest.fixture(scope="module")
+def unpack_root(scratch) -> Path:
+    return scratch / "shiv-root"
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
+def folder(scratch) -> Path:
     """The empty folder the file runs in; its PostgreSQL, if still running, is killed afterwards."""
-    folder = tmp_path / "run"
+    folder = scratch / f"run-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
     yield folder
     for process in postgres_processes(folder / "identity-data"):
