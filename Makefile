@@ -2,30 +2,58 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# podman, or docker where that is what the machine has.
+CONTAINER_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+IMAGE ?= identity-service
+# Empty: the Containerfile's default, a slim Python 3.11 image.
+BASE_IMAGE ?=
+# More options for the build, e.g. a CA bundle mounted for the build only (see README, Deploy).
+IMAGE_BUILD_FLAGS ?=
+PYZ ?= dist/identity-service.pyz
 
-.PHONY: install run migrate check test bench bench-smoke clean
+.PHONY: install install-dev run migrate check test image dist bench bench-smoke clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# What serving needs, and the project itself as an editable package (.venv/bin/identity-service).
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps --editable .
+	touch $@
+
+# Test and build tools on top.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
 
+install-dev: $(VENV)/.installed-dev
+
 run: install
-	$(BIN)/python run.py serve
+	$(BIN)/identity-service serve
 
 migrate: install
-	$(BIN)/python run.py migrate
+	$(BIN)/identity-service migrate
 
 check: install
-	$(BIN)/python run.py check
+	$(BIN)/identity-service check
 
-test: install
+# Includes the image and .pyz tests (tens of seconds each); PYTEST_ARGS='-m "not deploy"' leaves them out.
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The container image (Containerfile); BASE_IMAGE=... builds on another Python 3.11 image.
+image:
+	$(CONTAINER_TOOL) build $(if $(filter podman,$(notdir $(firstword $(CONTAINER_TOOL)))),--format docker) \
+		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Containerfile .
+
+# One file: the service, its dependencies and the embedded PostgreSQL, for any Python 3.11.
+dist: install-dev
+	$(BIN)/python packaging/build_pyz.py $(PYZ)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
 
 # The benchmark suite (bench/): seeds its own databases on DATABASE_URL's server, or on an
 # embedded PostgreSQL when none is set, and writes docs/benchmarks.md. BENCH_BASELINE is the

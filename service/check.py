@@ -1,4 +1,4 @@
-"""`run.py check`: the invariant report of sql/check_invariants.sql. Reads only; never migrates."""
+"""`identity-service check`: the invariant report of sql/check_invariants.sql. Reads only; never migrates."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Settings: every one read from the environment, with its default and one line of help.
 
-`SETTINGS` is the single list of what can be configured; `run.py --help`, `.env.example`
+`SETTINGS` is the single list of what can be configured; `identity-service --help`, `.env.example`
 and the README table all show it (a test keeps them in step).
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .layout import DEFAULT_EMBEDDED_PG_DIR, working_root
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_USER", "postgres", "PostgreSQL user (with DB_HOST)"),
     Setting("DB_PASSWORD", "", "PostgreSQL password (with DB_HOST)"),
     Setting("DB_NAME", "postgres", "PostgreSQL database (with DB_HOST)"),
-    Setting("EMBEDDED_PG_DIR", ".data/postgres", "data directory of the embedded PostgreSQL; relative to the project"),
+    Setting("EMBEDDED_PG_DIR", "", "data directory of the embedded PostgreSQL, relative to the project (installed: to "
+            "the current folder); empty means .data/postgres (installed: identity-data)"),
     Setting("HOST", "0.0.0.0", "address the HTTP server listens on"),
     Setting("PORT", "3000", "port the HTTP server listens on"),
     Setting("WORKERS", "", "worker processes sharing PORT, each with its own pool; empty means one per CPU"),
@@ -84,10 +85,10 @@ class Settings:
         log_level = get("LOG_LEVEL").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
-        embedded_pg_dir = Path(get("EMBEDDED_PG_DIR")).expanduser()
+        embedded_pg_dir = Path(get("EMBEDDED_PG_DIR") or DEFAULT_EMBEDDED_PG_DIR).expanduser()
         return cls(
             database_url=_database_url(get),
-            embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
+            embedded_pg_dir=working_root() / embedded_pg_dir,
             host=get("HOST"),
             port=_whole_number(get, "PORT", maximum=65535, minimum=0),
             workers=_whole_number(get, "WORKERS") if get("WORKERS") else len(os.sched_getaffinity(0)),

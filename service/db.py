@@ -13,7 +13,7 @@ from aiohttp import web
 from .config import Settings, describe_database
 from .embedded import EmbeddedPostgres
 from .errors import ConnectionLost
-from .keys import POOL, SETTINGS, STATEMENTS
+from .keys import DATABASE_ORIGIN, POOL, SETTINGS, STATEMENTS
 from .migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,11 @@ SERVER_SETTINGS = {
 
 
 @asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[str]:
-    """The URL of the database to use: the configured one, or an embedded one started for the
-    duration of the block. One log line says which."""
+async def database(settings: Settings, *, origin: str = "configured") -> AsyncIterator[str]:
+    """The URL of the database to use: the one in the settings (`origin` says who chose it), or
+    an embedded one started for the duration of the block. One log line says which."""
     if settings.database_url:
-        log.info("using %s (configured)", describe_database(settings.database_url))
+        log.info("using %s (%s)", describe_database(settings.database_url), origin)
         yield settings.database_url
         return
     embedded = await asyncio.to_thread(EmbeddedPostgres.start, settings.embedded_pg_dir)
@@ -92,7 +92,7 @@ async def pooled_connection(pool: asyncpg.Pool, *, timeout: float) -> AsyncItera
 async def pool_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: start (or find) the database, migrate it, and hold a pool for the app's life."""
     settings = app[SETTINGS]
-    async with database(settings) as database_url:
+    async with database(settings, origin=app.get(DATABASE_ORIGIN, "configured")) as database_url:
         await asyncio.to_thread(apply_migrations, database_url, app[STATEMENTS])
         pool = await create_pool(database_url, settings)
         app[POOL] = pool

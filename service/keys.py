@@ -12,3 +12,6 @@ SETTINGS = web.AppKey("settings", Settings)
 STATEMENTS = web.AppKey("statements", Statements)
 POOL = web.AppKey("pool", asyncpg.Pool)
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+# Where the database URL came from, for the start-up log line: the settings, or (in a
+# worker) the parent process, which may have started the embedded PostgreSQL.
+DATABASE_ORIGIN = web.AppKey("database_origin", str)

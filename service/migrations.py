@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from yoyo import get_backend, read_migrations
 
+from .layout import MIGRATIONS_DIR
 from .sql import Statements
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 log = logging.getLogger(__name__)
 

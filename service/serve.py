@@ -40,10 +40,11 @@ import psycopg
 from prometheus_client.multiprocess import mark_process_dead
 
 from .app import create_app
-from .config import PROJECT_ROOT, Settings
+from .config import Settings
 from .db import database
 from .event_loop import use_uvloop
 from .http_server import run_app
+from .layout import IMPORT_DIR
 from .migrations import apply_migrations
 from .sql import Statements
 
@@ -101,11 +102,20 @@ async def serve_with_workers(settings: Settings) -> int:
         # answers it, adds up all of them (prometheus-client's multiprocess mode).
         with tempfile.TemporaryDirectory(prefix="identity-metrics-") as metrics_dir:
             environment = {**os.environ, "DATABASE_URL": database_url, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
-            log.info("serving on http://%s:%s with %d workers (Ctrl-C stops)", settings.host, settings.port, workers)
+            listening = [asyncio.Event() for _ in range(workers)]
+            announcement = asyncio.ensure_future(announce_when_every_worker_listens(settings, listening))
             stopped_cleanly = await asyncio.gather(
-                *(keep_worker_running(number, environment, stop) for number in range(1, workers + 1))
+                *(keep_worker_running(number, environment, stop, listening[number - 1])
+                  for number in range(1, workers + 1))
             )
+            announcement.cancel()
     return 0 if all(stopped_cleanly) else 1
+
+
+async def announce_when_every_worker_listens(settings: Settings, listening: list[asyncio.Event]) -> None:
+    for worker_listens in listening:
+        await worker_listens.wait()
+    log.info("serving on http://%s:%s with %d workers (Ctrl-C stops)", settings.host, settings.port, len(listening))
 
 
 def warn_if_pools_may_exceed_the_connection_limit(database_url: str, statements: Statements,
@@ -135,16 +145,17 @@ def ensure_port_is_free(host: str, port: int) -> None:
             probe.bind(address)
 
 
-async def keep_worker_running(number: int, environment: dict[str, str], stop: asyncio.Event) -> bool:
+async def keep_worker_running(number: int, environment: dict[str, str], stop: asyncio.Event,
+                              listening: asyncio.Event) -> bool:
     """Run worker `number` until `stop`, restarting it when it dies; returns whether it then
-    stopped cleanly."""
+    stopped cleanly. `listening` is set when the worker first says it listens."""
     loop = asyncio.get_running_loop()
     quick_deaths = 0
     while not stop.is_set():
         started_at = loop.time()
         worker = await start_worker(environment)
         log.info("worker %d started: pid %d", number, worker.pid)
-        exited = asyncio.ensure_future(worker.wait())
+        exited = asyncio.ensure_future(wait_for_exit(worker, listening))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -164,11 +175,21 @@ async def keep_worker_running(number: int, environment: dict[str, str], stop: as
     return True
 
 
+async def wait_for_exit(worker: asyncio.subprocess.Process, listening: asyncio.Event) -> int:
+    """The worker's exit status, once it has exited; sets `listening` when it says so on its
+    standard output (service/worker.py), which stays silent after that."""
+    if await worker.stdout.readline():
+        listening.set()
+    return await worker.wait()
+
+
 async def start_worker(environment: dict[str, str]) -> asyncio.subprocess.Process:
     # stdin is the worker's lifeline: it reads end-of-file when this process is gone,
-    # however it went. cwd makes `-m service.worker` importable wherever run.py was started.
+    # however it went. cwd makes `-m service.worker` importable wherever the service was started,
+    # from a checkout, a virtualenv or the .pyz (whose packages are unpacked in one folder).
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.worker", cwd=PROJECT_ROOT, env=environment, stdin=asyncio.subprocess.PIPE
+        sys.executable, "-m", "service.worker", cwd=IMPORT_DIR, env=environment,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from .layout import SQL_DIR
 
 _PARAMETER_LINE = re.compile(r"^\$(\d+) (\w+) ([\w\[\]]+): \S")
 _PARAMETER_USE = re.compile(r"\$(\d+)")

@@ -1,8 +1,10 @@
-"""One worker of `run.py serve --workers N`, started by service/serve.py as `python -m service.worker`.
+"""One worker of `identity-service serve --workers N`, started by service/serve.py as
+`python -m service.worker`.
 
 It serves the app on HOST:PORT with SO_REUSEPORT, on the database its parent names in
-DATABASE_URL, and stops gracefully on SIGTERM, or when its parent is gone. The slow
-imports wait inside `main()` so that SIGINT is ignored from the first moment.
+DATABASE_URL, says on standard output when it listens, and stops gracefully on SIGTERM,
+or when its parent is gone. The slow imports wait inside `main()` so that SIGINT is
+ignored from the first moment.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ def main() -> int:
     from .config import Settings
     from .event_loop import use_uvloop
     from .http_server import run_app
+    from .keys import DATABASE_ORIGIN
     from .logs import configure_logging
 
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
     use_uvloop()
     app = create_app(settings)
+    app[DATABASE_ORIGIN] = "given by the parent process"
     app.on_startup.append(stop_on_sigterm_or_orphaned)
     try:
         run_app(
@@ -45,13 +49,20 @@ def main() -> int:
             settings,
             reuse_port=True,
             handle_signals=False,  # it would catch SIGINT again; SIGTERM is handled on startup
-            announce=lambda: log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port),
+            announce=lambda: tell_the_parent_it_listens(settings),
         )
     except Exception:
         log.exception("worker %d failed", os.getpid())
         return 1
     log.info("worker %d stopped", os.getpid())
     return 0
+
+
+def tell_the_parent_it_listens(settings) -> None:
+    """Called once the socket is bound: the line on standard output is what the parent waits
+    for before it says the service is serving."""
+    log.info("worker %d serving on http://%s:%s", os.getpid(), settings.host, settings.port)
+    print("listening", flush=True)
 
 
 async def stop_on_sigterm_or_orphaned(app: web.Application) -> None:

@@ -26,6 +26,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def post_identify(port: int, body: bytes) -> tuple[int, bytes]:
+    """POST /identify to a service on 127.0.0.1:`port`; returns (status, body)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/identify", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 def postgres_processes(data_dir: Path) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["name", "cmdline"]):
@@ -34,10 +45,11 @@ def postgres_processes(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-def service_environment(data_dir: Path, port: int, *, database_url: str = "") -> dict[str, str]:
+def service_environment(data_dir: Path, port: int, *, database_url: str = "",
+                        base_environment: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a service on 127.0.0.1:`port`; with no `database_url`, on the embedded
     PostgreSQL in `data_dir`. Empty values keep a developer's .env from pointing it elsewhere."""
-    return {**os.environ, "DATABASE_URL": database_url, "DB_HOST": "", "EMBEDDED_PG_DIR": str(data_dir),
+    return {**(os.environ if base_environment is None else base_environment), "DATABASE_URL": database_url, "DB_HOST": "", "EMBEDDED_PG_DIR": str(data_dir),
             "HOST": "127.0.0.1", "PORT": str(port)}
 
 
@@ -48,18 +60,22 @@ def _open_files_limit_of(limit: tuple[int, int] | None):
 
 
 class Service:
-    """`python run.py [args]` in a session of its own (so its whole process group can be killed).
-    With no `database_url` it runs on the embedded PostgreSQL in `data_dir`; `environment` adds
-    or overrides settings; `open_files_limit` (soft, hard) is RLIMIT_NOFILE it starts with."""
+    """`python run.py [args]` (or `command`, in `cwd`) in a session of its own (so its whole
+    process group can be killed). With no `database_url` it runs on the embedded PostgreSQL in
+    `data_dir`; `environment` adds or overrides settings, on top of `base_environment` (this
+    process's own by default); `open_files_limit` (soft, hard) is RLIMIT_NOFILE it starts with."""
 
     def __init__(self, data_dir: Path, *, database_url: str = "", args: tuple[str, ...] = (),
-                 environment: dict[str, str] | None = None, open_files_limit: tuple[int, int] | None = None):
+                 environment: dict[str, str] | None = None, command: tuple[str, ...] = (sys.executable, "run.py"),
+                 cwd: Path = PROJECT_ROOT, base_environment: dict[str, str] | None = None,
+                 open_files_limit: tuple[int, int] | None = None):
         self.data_dir = data_dir
         self.port = free_port()
         # A file, not a pipe: a pipe nobody reads fills up and blocks the service's logging.
         self._log = tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen([sys.executable, "run.py", *args], cwd=PROJECT_ROOT,
-                                        env={**service_environment(data_dir, self.port, database_url=database_url),
+        self.process = subprocess.Popen([*command, *args], cwd=cwd,
+                                        env={**service_environment(data_dir, self.port, database_url=database_url,
+                                                                   base_environment=base_environment),
                                              **(environment or {})},
                                         stdout=self._log, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True,
@@ -85,13 +101,7 @@ class Service:
         return self._log.read()
 
     def identify(self, body: bytes) -> tuple[int, bytes]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/identify", data=body,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
+        return post_identify(self.port, body)
 
     def stop(self, signum: int) -> tuple[int, str]:
         self.process.send_signal(signum)

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from service.check import violations_in
-from service.config import PROJECT_ROOT
 from service.sql import Statements
+
+from .service_process import PROJECT_ROOT
 
 # Each case: rows to insert as (email, phone_number, linked_id, created_at, deleted_at),
 # ids 1, 2, … in that order, and the one violation they must produce.

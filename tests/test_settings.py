@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 
-from service.config import PROJECT_ROOT, SETTINGS, ConfigError, Settings
+from service.config import SETTINGS, ConfigError, Settings
+
+from .service_process import PROJECT_ROOT
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=[setting.name for setting in SETTINGS])
@@ -60,12 +63,13 @@ def test_unusable_setting_is_refused_with_its_name(environ):
         Settings.from_environ(environ)
 
 
-def test_bad_setting_stops_run_py_with_a_clear_message(tmp_path):
+def test_bad_setting_stops_run_py_with_one_clear_log_line_and_exit_1(tmp_path):
     result = subprocess.run([sys.executable, str(PROJECT_ROOT / "run.py"), "migrate"], cwd=tmp_path,
                             capture_output=True, text=True, env={"PATH": "", "PORT": "http"})
 
-    assert result.returncode == 2
-    assert "PORT must be a whole number" in result.stderr
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert json.loads(line)["message"] == "configuration error: PORT must be a whole number, not 'http'"
 
 
 def test_database_in_use_is_described_without_password_and_legible_after_log_masking():

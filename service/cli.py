@@ -1,0 +1,114 @@
+"""The command line: start the service, migrate its database, or check its data.
+
+Installed, it is the `identity-service` command (pyproject.toml); in a checkout,
+`.venv/bin/python run.py` runs the same. A command that cannot run (a setting the service
+cannot use, a database that does not answer or does not exist, a port in use) logs one
+line saying why and exits with status 1; the traceback is logged too with LOG_LEVEL=DEBUG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from dataclasses import replace
+
+from dotenv import load_dotenv
+
+from .config import SETTINGS, ConfigError, Settings
+from .layout import working_root
+from .logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv(working_root() / ".env", override=False)
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_environ()
+    except ConfigError as error:
+        configure_logging("INFO")
+        log.error("configuration error: %s", error)
+        return 1
+    if getattr(args, "workers", None):  # `serve --workers N` wins over the WORKERS setting
+        settings = replace(settings, workers=args.workers)
+    configure_logging(settings.log_level)
+    try:
+        return args.command(settings)
+    except Exception as error:
+        log.error("%s failed: %s", args.command.__name__, one_line(error), exc_info=settings.log_level == "DEBUG")
+        return 1
+
+
+def one_line(error: Exception) -> str:
+    """`ExceptionType: message` on one line: some drivers' messages span several."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def serve(settings: Settings) -> int:
+    from .serve import serve
+
+    return serve(settings)
+
+
+def migrate(settings: Settings) -> int:
+    from .db import database
+    from .migrations import apply_migrations
+    from .sql import Statements
+
+    async def run() -> list[str]:
+        async with database(settings) as database_url:
+            return await asyncio.to_thread(apply_migrations, database_url, Statements.load())
+
+    applied = asyncio.run(run())
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+def check(settings: Settings) -> int:
+    import asyncpg
+
+    from .check import find_violations
+
+    try:
+        violations = asyncio.run(find_violations(settings))
+    except asyncpg.UndefinedTableError:
+        log.error("the database has no contact table yet: run the migrate command first")
+        return 2
+    for violation, contact_ids in violations:
+        print(f"{violation}: {', '.join(map(str, contact_ids))}")
+    print(f"{len(violations)} violation(s)")
+    return 1 if violations else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    settings_help = "\n".join(
+        f"  {setting.name:<22} {setting.help}" + (f" (default: {setting.default})" if setting.default else "")
+        for setting in SETTINGS
+    )
+    parser = argparse.ArgumentParser(
+        description="Customer identity reconciliation service: start it, migrate its database, or check its data.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="settings (environment variables, or a .env file; the real environment wins):\n" + settings_help,
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, function, help_text in (
+        ("serve", serve, "serve POST /identify on HOST:PORT (the default command); migrates first"),
+        ("migrate", migrate, "apply pending database migrations and exit"),
+        ("check", check, "report every invariant violation in the data; exit status 1 if any"),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(command=function)
+        if function is serve:
+            command.add_argument("--workers", type=_positive_whole_number, metavar="N",
+                                 help="worker processes sharing the port (default: WORKERS, else one per CPU)")
+    parser.set_defaults(command=serve)
+    return parser
+
+
+def _positive_whole_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
