@@ -25,16 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "workers", None):  # `serve --workers N` wins over the WORKERS setting
         settings = replace(settings, workers=args.workers)
     configure_logging(settings.log_level)
-    return args.command(settings)
+    return args.command(settings, args)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, args: argparse.Namespace) -> int:
     from service.serve import serve
+    from service.suppression import suppression_key
 
+    suppression_key(settings)  # created on the first start, before any worker needs it
     return serve(settings)
 
 
-def migrate(settings: Settings) -> int:
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
     from service.db import database
     from service.migrations import apply_migrations
     from service.sql import Statements
@@ -48,7 +50,7 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def check(settings: Settings) -> int:
+def check(settings: Settings, args: argparse.Namespace) -> int:
     import asyncpg
 
     from service.check import find_violations
@@ -62,6 +64,16 @@ def check(settings: Settings) -> int:
         print(f"{violation}: {', '.join(map(str, contact_ids))}")
     print(f"{len(violations)} violation(s)")
     return 1 if violations else 0
+
+
+def keys(settings: Settings, args: argparse.Namespace) -> int:
+    from service import api_keys
+
+    if args.action == "create":
+        return api_keys.create_key(settings, args.name, args.scope)
+    if args.action == "revoke":
+        return api_keys.revoke_key(settings, args.name)
+    return api_keys.list_keys(settings)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,12 +92,23 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", serve, "serve POST /identify on HOST:PORT (the default command); migrates first"),
         ("migrate", migrate, "apply pending database migrations and exit"),
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
+        ("keys", keys, "API keys: `keys create NAME --scope read|admin` (prints the secret once), `keys list`, "
+                       "`keys revoke NAME`"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(command=function)
         if function is serve:
             command.add_argument("--workers", type=_positive_whole_number, metavar="N",
                                  help="worker processes sharing the port (default: WORKERS, else one per CPU)")
+        if function is keys:
+            actions = command.add_subparsers(title="actions", dest="action", metavar="ACTION", required=True)
+            create = actions.add_parser("create", help="create a key and print its secret, once")
+            create.add_argument("name", help="a name for the key: 1 to 64 letters, digits, '.', '_' or '-'")
+            create.add_argument("--scope", choices=("read", "admin"), required=True,
+                                help="read: look customers up; admin: also change and erase them")
+            actions.add_parser("list", help="list the keys (never their secrets)")
+            revoke = actions.add_parser("revoke", help="revoke a key; requests with it get 401 from then on")
+            revoke.add_argument("name", help="the key's name")
     parser.set_defaults(command=serve)
     return parser
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from .auth import require_api_key
 from .config import Settings
 from .db import pool_context
 from .errors import problem_middleware
-from .keys import OPENAPI_DOCUMENT, POOL, SETTINGS, STATEMENTS
+from .keys import OPENAPI_DOCUMENT, POOL, REQUIRED_SCOPES, SETTINGS, STATEMENTS
 from .observability import METRICS, Metrics, observe_requests
 from .openapi import load_document
-from .routes import ROUTES
+from .routes import ROUTES, required_scopes
 from .sql import Statements
 
 MAX_BODY_BYTES = 64 * 1024
@@ -20,11 +21,13 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
     """The service. With `pool`, it uses that pool (already on a migrated database) and leaves
     it open; without, it finds or starts the database, migrates it and owns its pool."""
-    app = web.Application(middlewares=[observe_requests, problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe_requests, problem_middleware, require_api_key],
+                          client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[STATEMENTS] = Statements.load()
     app[OPENAPI_DOCUMENT] = load_document()
+    app[REQUIRED_SCOPES] = required_scopes(settings)
     if pool is None:
         app.cleanup_ctx.append(pool_context)
     else:

@@ -40,6 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_ACQUIRE_TIMEOUT_MS", "1000", "longest wait for a pooled connection, or to open one, before a 503"),
     Setting("REQUEST_DEADLINE_MS", "3000", "longest time one request may take in all before a 503"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("IDENTIFY_API_KEY_REQUIRED", "false", "true: POST /identify needs an API key (any scope)"),
+    Setting("METRICS_API_KEY_REQUIRED", "false", "true: GET /metrics needs an API key (any scope)"),
+    Setting("SUPPRESSION_KEY", "", "secret for the keyed hashes of erased emails and phones; empty: SUPPRESSION_KEY_FILE"),
+    Setting("SUPPRESSION_KEY_FILE", ".data/suppression-key",
+            "file holding the suppression key when SUPPRESSION_KEY is empty; created on first start; relative to the project"),
 )
 
 
@@ -61,6 +66,10 @@ class Settings:
     acquire_timeout_ms: int
     request_deadline_ms: int
     log_level: str
+    identify_api_key_required: bool
+    metrics_api_key_required: bool
+    suppression_key: str
+    suppression_key_file: Path
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,10 +85,10 @@ class Settings:
         log_level = get("LOG_LEVEL").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
-        embedded_pg_dir = Path(get("EMBEDDED_PG_DIR")).expanduser()
+        embedded_pg_dir = _project_path(get("EMBEDDED_PG_DIR"))
         return cls(
             database_url=_database_url(get),
-            embedded_pg_dir=embedded_pg_dir if embedded_pg_dir.is_absolute() else PROJECT_ROOT / embedded_pg_dir,
+            embedded_pg_dir=embedded_pg_dir,
             host=get("HOST"),
             port=_whole_number(get, "PORT", maximum=65535, minimum=0),
             workers=_whole_number(get, "WORKERS") if get("WORKERS") else len(os.sched_getaffinity(0)),
@@ -90,6 +99,10 @@ class Settings:
             acquire_timeout_ms=_whole_number(get, "DB_ACQUIRE_TIMEOUT_MS"),
             request_deadline_ms=_whole_number(get, "REQUEST_DEADLINE_MS"),
             log_level=log_level,
+            identify_api_key_required=_yes_or_no(get, "IDENTIFY_API_KEY_REQUIRED"),
+            metrics_api_key_required=_yes_or_no(get, "METRICS_API_KEY_REQUIRED"),
+            suppression_key=get("SUPPRESSION_KEY"),
+            suppression_key_file=_project_path(get("SUPPRESSION_KEY_FILE")),
         )
 
 
@@ -106,6 +119,18 @@ def _whole_number(get, name: str, *, minimum: int = 1, maximum: int | None = Non
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise ConfigError(f"{name} must be at least {minimum}{upper}, not {value}")
     return value
+
+
+def _yes_or_no(get, name: str) -> bool:
+    raw = get(name).lower()
+    if raw not in {"true", "false"}:
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return raw == "true"
+
+
+def _project_path(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def _database_url(get) -> str | None:

@@ -33,8 +33,16 @@ PROBLEMS: dict[str, ProblemType] = {
     "invalid-body": ProblemType(400, "Body is not a JSON object"),
     "invalid-field": ProblemType(400, "Invalid field"),
     "missing-identifier": ProblemType(400, "Neither email nor phoneNumber given"),
+    "invalid-parameter": ProblemType(400, "Invalid query parameter"),
+    "missing-api-key": ProblemType(401, "API key required"),
+    "unknown-api-key": ProblemType(401, "Unknown API key"),
+    "revoked-api-key": ProblemType(401, "API key revoked"),
+    "insufficient-scope": ProblemType(403, "API key lacks the scope"),
     "not-found": ProblemType(404, "Not found"),
+    "contact-not-found": ProblemType(404, "No live contact with this id"),
+    "contacts-not-linked": ProblemType(404, "Contacts not linked"),
     "method-not-allowed": ProblemType(405, "Method not allowed"),
+    "contact-not-live": ProblemType(409, "Contact not live"),
     "payload-too-large": ProblemType(413, "Body too large"),
     "unsupported-media-type": ProblemType(415, "Body must be application/json"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
@@ -113,7 +121,7 @@ def _from_http_error(error: web.HTTPException) -> Problem:
         allowed = ", ".join(sorted(error.allowed_methods))
         return Problem(kind, f"{error.method} is not allowed here; use {allowed}.", headers={"Allow": allowed})
     if error.status == 404:
-        return Problem(kind, "There is nothing at this path; the API is POST /identify.")
+        return Problem(kind, "There is nothing at this path; see GET /openapi.json for the API.")
     return Problem(kind, error.text or error.reason)
 
 

@@ -12,3 +12,7 @@ SETTINGS = web.AppKey("settings", Settings)
 STATEMENTS = web.AppKey("statements", Statements)
 POOL = web.AppKey("pool", asyncpg.Pool)
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+# The scope each protected handler needs ("read" or "admin"), built from the settings.
+REQUIRED_SCOPES = web.AppKey("required_scopes", dict)
+# The X-Request-ID of the request (its own, or one made up), recorded in the audit trail.
+REQUEST_ID = web.RequestKey("request_id", str)

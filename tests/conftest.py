@@ -2,8 +2,8 @@
 
 DATABASE_URL, when set, names a server on which the session creates a database of its
 own (dropped at the end); otherwise an embedded PostgreSQL is started in a temporary
-folder. The database is migrated once; each test starts from an empty contact table
-with ids from 1 (TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
+folder. The database is migrated once; each test starts from empty tables with ids from 1
+(TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from .service_process import postgres_processes
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
 TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
+TEST_SUPPRESSION_KEY = "test-suppression-key"
+EMPTY_EVERY_TABLE = "TRUNCATE contact, identity_event, api_key, erased_identifier RESTART IDENTITY"
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +78,7 @@ def empty_database_url(server_url) -> str:
 
 @pytest.fixture
 def settings(database_url) -> Settings:
-    return Settings.from_environ({"DATABASE_URL": database_url})
+    return Settings.from_environ({"DATABASE_URL": database_url, "SUPPRESSION_KEY": TEST_SUPPRESSION_KEY})
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def statements() -> Statements:
 @pytest.fixture
 async def pool(database_url):
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=TEST_SERVER_SETTINGS)
-    await pool.execute("TRUNCATE contact RESTART IDENTITY")
+    await pool.execute(EMPTY_EVERY_TABLE)
     yield pool
     await pool.close()
 

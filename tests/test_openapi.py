@@ -21,7 +21,7 @@ from service.app import create_app
 from service.config import Settings
 from service.openapi import OPENAPI_PATH
 
-from .conftest import TEST_SERVER_SETTINGS
+from .conftest import EMPTY_EVERY_TABLE, TEST_SERVER_SETTINGS, TEST_SUPPRESSION_KEY
 
 OPENAPI_DOCUMENT = json.loads(OPENAPI_PATH.read_text())
 # Bounded and derandomized: the same few hundred requests on every run, in seconds.
@@ -69,8 +69,9 @@ class LiveService:
     async def _start(self) -> str:
         self.pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=10,
                                               server_settings=TEST_SERVER_SETTINGS)
-        await self.pool.execute("TRUNCATE contact RESTART IDENTITY")
-        app = create_app(Settings.from_environ({"DATABASE_URL": self.database_url}), pool=self.pool)
+        await self.pool.execute(EMPTY_EVERY_TABLE)
+        app = create_app(Settings.from_environ({"DATABASE_URL": self.database_url,
+                                                "SUPPRESSION_KEY": TEST_SUPPRESSION_KEY}), pool=self.pool)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
