@@ -117,3 +117,22 @@ def data_dir(tmp_path) -> Path:
     yield tmp_path / "pgdata"
     for process in postgres_processes(tmp_path / "pgdata"):
         process.kill()
+
+
+async def create_key(pool, name: str, scope: str) -> str:
+    """A new API key in the database; returns its secret."""
+    from service.auth import new_secret, secret_hash
+
+    secret = new_secret()
+    await pool.execute(Statements.load().create_api_key.text, name, scope, secret_hash(secret))
+    return secret
+
+
+@pytest.fixture
+async def read_headers(pool) -> dict:
+    return {"Authorization": f"Bearer {await create_key(pool, 'support', 'read')}"}
+
+
+@pytest.fixture
+async def admin_headers(pool) -> dict:
+    return {"Authorization": f"Bearer {await create_key(pool, 'privacy-officer', 'admin')}"}
