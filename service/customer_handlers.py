@@ -33,7 +33,7 @@ def _whole_number(text: str, name: str, *, minimum: int, maximum: int = MAX_CONT
 
 
 def _contact_id(request: web.Request) -> int:
-    return _whole_number(request.match_info["contact_id"], "contactId", minimum=1)
+    return _whole_number(request.match_info["contactId"], "contactId", minimum=1)
 
 
 def _query_number(request: web.Request, name: str, *, default: int | None, minimum: int, maximum: int) -> int:
