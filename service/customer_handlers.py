@@ -9,7 +9,7 @@ from aiohttp import web
 
 from .contact_input import InvalidInput, normalize_email, normalize_phone_number
 from .customers import ContactNotLive, customer_json, customers_of, erase, events_page, remove_identifier, shortest_chain
-from .errors import RETRY_AFTER_SECONDS, Problem
+from .errors import Problem, contention_problem
 from .handlers import read_contact_details
 from .identify import TooMuchContention
 from .keys import REQUEST_ID, SETTINGS, STATEMENTS
@@ -112,7 +112,7 @@ async def post_remove_identifier(request: web.Request) -> web.Response:
     except ContactNotLive:
         raise _not_live(contact_id) from None
     except TooMuchContention:
-        raise _contention() from None
+        raise contention_problem() from None
     return _json({"customers": [customer_json(members) for members in customers]})
 
 
@@ -127,16 +127,10 @@ async def delete_customer(request: web.Request) -> web.Response:
     except ContactNotLive:
         raise _not_live(contact_id) from None
     except TooMuchContention:
-        raise _contention() from None
+        raise contention_problem() from None
     return _json({"erased": {"primaryContactId": primary_id, "contactIds": contact_ids}})
 
 
 def _not_live(contact_id: int) -> Problem:
     return Problem("contact-not-live",
                    f"No live contact has the id {contact_id} (it may have been erased or removed); nothing was changed.")
-
-
-def _contention() -> Problem:
-    return Problem("too-much-contention",
-                   "Other requests kept changing this customer at the same moment; nothing was written. Try again.",
-                   headers={"Retry-After": RETRY_AFTER_SECONDS})

@@ -39,7 +39,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "revoked-api-key": ProblemType(401, "API key revoked"),
     "insufficient-scope": ProblemType(403, "API key lacks the scope"),
     "not-found": ProblemType(404, "Not found"),
-    "contact-not-found": ProblemType(404, "No live contact with this id"),
+    "contact-not-found": ProblemType(404, "Contact not found"),
     "contacts-not-linked": ProblemType(404, "Contacts not linked"),
     "method-not-allowed": ProblemType(405, "Method not allowed"),
     "contact-not-live": ProblemType(409, "Contact not live"),
@@ -147,4 +147,11 @@ def database_problem(error: Exception) -> Problem:
                        headers={"Retry-After": RETRY_AFTER_SECONDS})
     log.warning("database unavailable: %s: %s", type(error).__name__, error)
     return Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
+                   headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def contention_problem() -> Problem:
+    """The 503 for a change that met concurrent changes to the same customer on every try."""
+    return Problem("too-much-contention",
+                   "Other requests kept changing this customer at the same moment; nothing was written. Try again.",
                    headers={"Retry-After": RETRY_AFTER_SECONDS})

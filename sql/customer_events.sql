@@ -14,11 +14,17 @@ WITH by_customer AS (
     WHERE customer_id = ANY ($1::bigint[])
       AND id > $2::bigint
 ),
+-- OFFSET 0 keeps the cursor out of this scan: with it, a generic plan walks the primary
+-- key from the cursor and filters every later event; without, the GIN index is the only way.
 by_contact AS (
-    SELECT id
-    FROM identity_event
-    WHERE contact_ids && $1::bigint[]
-      AND id > $2::bigint
+    SELECT naming.id
+    FROM (
+        SELECT id
+        FROM identity_event
+        WHERE contact_ids && $1::bigint[]
+        OFFSET 0
+    ) AS naming
+    WHERE naming.id > $2::bigint
 ),
 page AS (
     SELECT id FROM by_customer
