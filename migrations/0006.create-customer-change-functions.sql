@@ -9,7 +9,7 @@
 
 -- The live contacts of the customer a live contact belongs to, with the customer's root.
 -- No rows when the contact is not live.
-CREATE FUNCTION customer_members(p_contact_id bigint)
+CREATE FUNCTION contact_customer_members(p_contact_id bigint)
 RETURNS TABLE (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz, root_id bigint)
 LANGUAGE sql STABLE
 AS $$
@@ -46,19 +46,19 @@ $$;
 
 -- The advisory lock keys of every identifier of a live contact's customer, ascending,
 -- and its root; both NULL when the contact is not live.
-CREATE FUNCTION customer_lock_keys(p_contact_id bigint, OUT root_id bigint, OUT lock_keys bigint[])
+CREATE FUNCTION contact_customer_lock_keys(p_contact_id bigint, OUT root_id bigint, OUT lock_keys bigint[])
 LANGUAGE sql STABLE
 AS $$
 SELECT min(member.root_id),
        array_agg(DISTINCT lock_key.key ORDER BY lock_key.key) FILTER (WHERE lock_key.key IS NOT NULL)
-FROM customer_members(p_contact_id) AS member
+FROM contact_customer_members(p_contact_id) AS member
 CROSS JOIN LATERAL (VALUES (hashtextextended('email:' || member.email, 0)),
                            (hashtextextended('phone:' || member.phone_number, 0))) AS lock_key (key)
 $$;
 
 -- Lock a live contact's customer for a change; returns its root, or NULL when the contact
 -- is not live. Raises serialization_failure when the customer changed meanwhile.
-CREATE FUNCTION lock_customer(p_contact_id bigint)
+CREATE FUNCTION lock_contact_customer(p_contact_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -68,7 +68,7 @@ DECLARE
     root_now bigint;
     keys_now bigint[];
 BEGIN
-    SELECT seen.root_id, seen.lock_keys INTO root, locked_keys FROM customer_lock_keys(p_contact_id) AS seen;
+    SELECT seen.root_id, seen.lock_keys INTO root, locked_keys FROM contact_customer_lock_keys(p_contact_id) AS seen;
     IF root IS NULL THEN
         RETURN NULL;
     END IF;
@@ -76,7 +76,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(lock_key) FROM unnest(locked_keys) AS lock_key;
     PERFORM FROM contact WHERE contact.id = root FOR NO KEY UPDATE;
     -- A fresh snapshot, now that the locks are held: the customer as nobody else can change it.
-    SELECT seen.root_id, seen.lock_keys INTO root_now, keys_now FROM customer_lock_keys(p_contact_id) AS seen;
+    SELECT seen.root_id, seen.lock_keys INTO root_now, keys_now FROM contact_customer_lock_keys(p_contact_id) AS seen;
     IF root_now IS DISTINCT FROM root OR NOT (keys_now <@ locked_keys) THEN
         RAISE EXCEPTION 'the customer of contact % changed while it was being locked', p_contact_id
             USING ERRCODE = 'serialization_failure';
@@ -105,7 +105,7 @@ DECLARE
     seed bigint;
     component bigint[];
 BEGIN
-    root := lock_customer(p_contact_id);
+    root := lock_contact_customer(p_contact_id);
     customer_found := root IS NOT NULL;
     primary_ids := '{}';
     IF root IS NULL THEN
@@ -114,7 +114,7 @@ BEGIN
 
     WITH member AS (
         SELECT customer.id, customer.email, customer.phone_number, customer.created_at
-        FROM customer_members(p_contact_id) AS customer
+        FROM contact_customer_members(p_contact_id) AS customer
     ),
     holder AS (
         SELECT member.id, member.created_at,
@@ -151,13 +151,13 @@ BEGIN
 
     SELECT array_agg(member.id ORDER BY member.created_at, member.id)
     INTO remaining
-    FROM customer_members(p_contact_id) AS member
+    FROM contact_customer_members(p_contact_id) AS member
     WHERE member.id <> ALL (doomed);
     -- The path's own contact may be among the doomed: walk the customer from its root then.
     IF remaining IS NULL THEN
         SELECT array_agg(member.id ORDER BY member.created_at, member.id)
         INTO remaining
-        FROM customer_members(root) AS member
+        FROM contact_customer_members(root) AS member
         WHERE member.id <> ALL (doomed);
     END IF;
     remaining := coalesce(remaining, '{}');
@@ -246,11 +246,11 @@ DECLARE
     root bigint;
     member_ids bigint[];
 BEGIN
-    root := lock_customer(p_contact_id);
+    root := lock_contact_customer(p_contact_id);
     IF root IS NULL THEN
         RETURN;
     END IF;
-    member_ids := ARRAY(SELECT member.id FROM customer_members(p_contact_id) AS member ORDER BY member.id);
+    member_ids := ARRAY(SELECT member.id FROM contact_customer_members(p_contact_id) AS member ORDER BY member.id);
     INSERT INTO identity_event (kind, contact_ids, customer_id, request_id)
     VALUES ('erased', member_ids, root, p_request_id);
     RETURN QUERY
