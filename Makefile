@@ -28,9 +28,20 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 
 # The benchmark suite (bench/): seeds its own databases on DATABASE_URL's server, or on an
-# embedded PostgreSQL when none is set, and writes docs/benchmarks.md.
+# embedded PostgreSQL when none is set, and writes docs/benchmarks.md. BENCH_BASELINE is the
+# commit the A/B compares with (the last one before identify became one database call);
+# `make bench BENCH_BASELINE=` runs without the A/B.
+BENCH_BASELINE ?= 98f44b7
+BASELINE_DIR := .data/bench-baseline
 bench: install
+ifneq ($(BENCH_BASELINE),)
+	rm -rf $(BASELINE_DIR) && git worktree prune
+	git worktree add --detach $(BASELINE_DIR) $(BENCH_BASELINE)
+	$(BIN)/python -m bench --baseline $(BASELINE_DIR) --command-line "make bench"
+	git worktree remove --force $(BASELINE_DIR)
+else
 	$(BIN)/python -m bench
+endif
 
 # The same pipeline on a small table in seconds, for CI: it must run and print numbers.
 bench-smoke: install

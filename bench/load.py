@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 MIX_SCRIPT = Path(__file__).with_name("mix.lua")
+PACED_MIX_SCRIPT = Path(__file__).with_name("paced_mix.lua")
 WRK_THREADS = 2  # one per core; more only adds context switches on this machine
 
 
@@ -40,12 +42,20 @@ class RunTags:
         return self._base + self._count % 100
 
 
-def run_wrk(wrk: str, port: int, *, connections: int, seconds: int, customers: int, run_tag: int) -> LoadResult:
+def run_wrk(wrk: str, port: int, *, connections: int, seconds: int, customers: int, run_tag: int,
+            rate: int | None = None) -> LoadResult:
+    """The mix as fast as `connections` allow (closed loop), or at `rate` requests/s in all
+    (open loop, paced_mix.lua)."""
+    threads = min(WRK_THREADS, connections)
+    script, arguments = MIX_SCRIPT, [str(customers), str(run_tag)]
+    if rate is not None:
+        script, arguments = PACED_MIX_SCRIPT, [*arguments, str(rate), str(threads)]
     command = [
-        wrk, f"-t{min(WRK_THREADS, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-        "-s", str(MIX_SCRIPT), f"http://127.0.0.1:{port}/identify", "--", str(customers), str(run_tag),
+        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+        "-s", str(script), f"http://127.0.0.1:{port}/identify", "--", *arguments,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    env = {**os.environ, "BENCH_MIX_LUA": str(MIX_SCRIPT)}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout[-1000:]} {result.stderr[-1000:]}")

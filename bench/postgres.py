@@ -3,12 +3,11 @@
 With DATABASE_URL set, its server is used (its database only for the admin connection);
 otherwise an embedded PostgreSQL (pgserver, as the service itself would start) in
 .data/bench-postgres, stopped again when the bench ends. Either way the bench creates
-and drops only the databases named below, never anything else on the server.
+and drops only databases whose names start with BENCH_PREFIX, never anything else on the server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import Iterator
@@ -17,9 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-MAIN_DATABASE = "identity_bench"
-SMALL_DATABASE = "identity_bench_small"
-BENCH_DATABASES = (MAIN_DATABASE, SMALL_DATABASE)
+BENCH_PREFIX = "identity_bench"
+# The database the service runs on; each seeded table size is kept as a template to clone it from.
+WORK_DATABASE = BENCH_PREFIX
+
+
+def template_database(contacts: int) -> str:
+    return f"{BENCH_PREFIX}_template_{contacts}"
 
 
 @contextlib.contextmanager
@@ -44,22 +47,27 @@ def database_url(server_url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
-async def recreate_database(server_url: str, database: str) -> None:
-    assert database in BENCH_DATABASES, database  # never drop anything but our own
+async def recreate_database(server_url: str, database: str, *, template: str | None = None) -> None:
+    """An empty database, or a copy of `template` (a file copy: seconds for a million contacts)."""
+    assert database.startswith(BENCH_PREFIX), database  # never drop anything but our own
     connection = await asyncpg.connect(server_url)
     try:
         # FORCE: a service killed mid-run may have left sessions on it.
         await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{database}"')
+        if template is None:
+            await connection.execute(f'CREATE DATABASE "{database}"')
+        else:
+            await connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     finally:
         await connection.close()
 
 
-async def drop_database(server_url: str, database: str) -> None:
-    assert database in BENCH_DATABASES, database
+async def drop_bench_databases(server_url: str) -> None:
     connection = await asyncpg.connect(server_url)
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        names = await connection.fetch("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", BENCH_PREFIX)
+        for row in names:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
     finally:
         await connection.close()
 
@@ -71,6 +79,3 @@ async def server_version(url: str) -> str:
     finally:
         await connection.close()
 
-
-def run(coroutine):
-    return asyncio.run(coroutine)

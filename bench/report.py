@@ -57,7 +57,8 @@ def _ms(value: float) -> str:
 def render(results: dict) -> str:
     profile = results["profile"]
     m = results["machine"]
-    main_table = results["main_table"]
+    tables = results["tables"]
+    largest = max(tables)
     out = [
         f"Profile **{profile.name}**, run with `{results['command']}` in {results['bench_seconds']} s.",
         "",
@@ -68,109 +69,163 @@ def render(results: dict) -> str:
              + (" (embedded, pgserver)" if results["embedded"] else " (DATABASE_URL)")],
             ["Python", m["python"]],
             ["load", f"{results['tools']['wrk']}; pgbench from pgserver"],
-            ["service", f"commit {m['commit']}" + (f", env {results['service_env']}" if results["service_env"] else "")],
+            ["checkouts", ", ".join(results["projects"])],
         ]),
         "",
-        f"Main table: {main_table.contacts:,} contacts, {main_table.mix_customers:,} ordinary customers plus "
-        f"clusters of {', '.join(f'{size:,}' for size in profile.scale_sizes)} contacts; seeded in "
-        f"{main_table.seed_seconds} s (with VACUUM ANALYZE); `run.py check`: {_check(results.get('main_table_clean'))}."
-        + (f" Small table: {results['small_table'].contacts:,} contacts, `run.py check`: "
-           f"{_check(results.get('small_table_clean'))}." if "small_table" in results else ""),
+        "Seeded tables: " + "; ".join(
+            f"{table.contacts:,} contacts ({table.mix_customers:,} customers, {table.seed_seconds} s"
+            + (f", `run.py check` {_check(results['tables_clean'][size])}" if size in results["tables_clean"] else "")
+            + ")" for size, table in tables.items())
+        + f". The largest also holds clusters of {', '.join(f'{size:,}' for size in profile.scale_sizes)} contacts.",
         "",
-        "### Throughput and latency: the mix under wrk",
+        "### The sweep: from a fresh database to the largest table",
         "",
-        "60% repeat customers, 25% new customers, 10% new information, 5% bridges; "
-        f"{profile.load_seconds} s per row after a {profile.warmup_seconds} s warm-up. Latencies in ms.",
+        "Each row: `run.py serve` with one worker per core on its own copy of the table; the mix "
+        "(60% repeat customers, 25% new, 10% new information, 5% bridges) under wrk for "
+        f"{profile.load_seconds} s at each connection count after a {profile.warmup_seconds} s warm-up, then "
+        f"{profile.sequential_requests} repeat and {profile.sequential_requests} new customers one request at a "
+        "time. *fresh* starts from an empty database that only the mix grows (no seeding, no ANALYZE); "
+        "the seeded tables are analyzed. Latencies in ms; CPU is the service's, per request, at 64 connections.",
         "",
-        _table(["workers", "connections", "req/s", "p50", "p90", "p99", "max", "non-2xx", "socket errors",
-                "service CPU ms/request"], [
-            [workers, c, f"{r.requests_per_second:,.0f}", _ms(r.p50_ms), _ms(r.p90_ms), _ms(r.p99_ms),
-             _ms(r.max_ms), r.non_2xx, r.socket_errors, r.service_cpu_ms_per_request]
-            for (workers, c), r in results["loads"].items()
+        _table(["table", "checkout", "contacts after", "mix 16: req/s", "p99", "mix 64: req/s", "p50", "p99",
+                "non-2xx", "CPU ms/req", "repeat p50", "p99", "new p50", "p99", "peak RSS MB"], [
+            [r.state, r.project, f"{r.contacts_after:,}",
+             f"{r.mix[16].requests_per_second:,.0f}", _ms(r.mix[16].p99_ms),
+             f"{r.mix[64].requests_per_second:,.0f}", _ms(r.mix[64].p50_ms), _ms(r.mix[64].p99_ms),
+             sum(x.non_2xx + x.socket_errors for x in r.mix.values()),
+             r.mix[64].service_cpu_ms_per_request, _ms(r.repeat.p50_ms), _ms(r.repeat.p99_ms),
+             _ms(r.new.p50_ms), _ms(r.new.p99_ms), max(r.peak_rss_mb, default=0)]
+            for r in results["sweep"]
         ]),
-        "",
-        _table(["workers", "peak RSS per serving process (MB)"],
-               [[w, ", ".join(map(str, peaks))] for w, peaks in results["peak_rss_mb"].items()]),
     ]
-    if "pgbench" in results:
-        one_worker = {c: r for (w, c), r in results["loads"].items() if w == 1}
-        best = {}
-        for (_, c), r in results["loads"].items():
-            best[c] = max(best.get(c, 0), r.requests_per_second)
+    if len(results["projects"]) > 1:
+        current, baseline = results["projects"][:2]
+        by = {(r.state, r.project): r for r in results["sweep"]}
+        states = list(dict.fromkeys(r.state for r in results["sweep"]))
         out += [
             "",
-            "### Against the ceilings",
+            f"A/B, {current} against {baseline}, same run, same data (ratios; above 1 is faster for req/s, "
+            "below 1 is faster for latency):",
             "",
-            "pgbench runs the service's own `sql/` files (generated scripts, same transaction shape, same "
-            f"mix as weights, same client count, `-M prepared`, {profile.pgbench_seconds} s). "
-            "The HTTP ceiling is a bare aiohttp handler (parse the JSON, answer JSON, no database) under the same wrk.",
-            "",
-            _table(["connections", "service req/s (best)", "pgbench tx/s", "service ÷ pgbench", "pgbench latency avg (ms)",
-                    "HTTP ceiling req/s", "HTTP ceiling p99 (ms)"], [
-                [c, f"{best[c]:,.0f}", f"{p.transactions_per_second:,.0f}",
-                 f"{best[c] / p.transactions_per_second:.0%}", _ms(p.latency_average_ms),
-                 f"{results['http_ceiling'][c].requests_per_second:,.0f}", _ms(results["http_ceiling"][c].p99_ms)]
-                for c, p in results["pgbench"].items()
+            _table(["table", "mix 16 req/s", "mix 64 req/s", "mix 64 p99", "repeat p50", "new p50", "CPU ms/req"], [
+                [state,
+                 _ratio(by[state, current].mix[16].requests_per_second, by[state, baseline].mix[16].requests_per_second),
+                 _ratio(by[state, current].mix[64].requests_per_second, by[state, baseline].mix[64].requests_per_second),
+                 _ratio(by[state, current].mix[64].p99_ms, by[state, baseline].mix[64].p99_ms),
+                 _ratio(by[state, current].repeat.p50_ms, by[state, baseline].repeat.p50_ms),
+                 _ratio(by[state, current].new.p50_ms, by[state, baseline].new.p50_ms),
+                 _ratio(by[state, current].mix[64].service_cpu_ms_per_request,
+                        by[state, baseline].mix[64].service_cpu_ms_per_request)]
+                for state in states
             ]),
         ]
-        del one_worker
-    if "by_cluster" in results:
+    open_loop = [r for r in results["sweep"] if r.open_loop]
+    if open_loop:
         out += [
             "",
-            "### Scaling: one request at a time",
+            "### Latency at a fixed rate (open loop)",
             "",
-            f"A repeat request (the first contact's email and phone) on a cluster of each size, "
-            f"{profile.sequential_requests} requests each, one after the other. Latencies in ms.",
+            f"The mix on the {largest:,}-contact table sent at a fixed rate by wrk with `paced_mix.lua` "
+            f"({profile.connections[-1]} connections, {profile.open_loop_seconds} s): each request leaves at its "
+            "scheduled time unless every connection is busy, so a slow answer cannot slow the load down. "
+            "Latencies in ms.",
             "",
-            _table(["cluster", "contacts in the answer", "p50", "p99"],
-                   [[r.label, f"{r.contacts_answered:,}", _ms(r.p50_ms), _ms(r.p99_ms)] for r in results["by_cluster"]]),
-            "",
-            f"Table size: repeat customers drawn at random, and new customers, {profile.sequential_requests} each.",
-            "",
-            _table(["table: request", "p50", "p99"],
-                   [[r.label, _ms(r.p50_ms), _ms(r.p99_ms)] for r in results["by_table"]]),
-        ]
-    if "costs" in results:
-        out += [
-            "",
-            "### Cost per request",
-            "",
-            "Counted with asyncpg's query logger around `service.identify` on a pool from `service.db.create_pool`, "
-            "statements already prepared. The pool's reset runs when the connection goes back to the pool.",
-            "",
-            _table(["request kind", "outcome", "service statements", "pool reset statements", "round trips"], [
-                [c.kind, c.outcome, c.service_statements, c.pool_reset_statements, c.round_trips]
-                for c in results["costs"]
+            _table(["checkout", "target req/s", "achieved req/s", "p50", "p90", "p99", "max", "non-2xx"], [
+                [r.project, f"{rate:,}", f"{x.requests_per_second:,.0f}", _ms(x.p50_ms), _ms(x.p90_ms),
+                 _ms(x.p99_ms), _ms(x.max_ms), x.non_2xx + x.socket_errors]
+                for r in open_loop for rate, x in r.open_loop.items()
             ]),
         ]
-    out += ["", "### Targets (measured, not asserted)", "", _targets(results)]
+    out += [
+        "",
+        "### Scaling: one request at a time",
+        "",
+        f"A repeat request (the first contact's email and phone) on a cluster of each size in the "
+        f"{largest:,}-contact table, {profile.sequential_requests} requests each, one worker. Latencies in ms.",
+        "",
+        _table(["cluster", "contacts in the answer", "p50", "p99"],
+               [[r.label, f"{r.contacts_answered:,}", _ms(r.p50_ms), _ms(r.p99_ms)] for r in results["by_cluster"]]),
+        "",
+        "### The long mix over a small customer base",
+        "",
+        f"A fresh database and the mix at {profile.connections[0]} connections drawing repeat customers from "
+        f"{profile.long_mix_customers} only, so that bridges glue them into one giant customer; after each "
+        f"{profile.long_mix_window_seconds} s window, the size of the largest customer. Latencies in ms.",
+        "",
+        _table(["after (s)", "largest customer", "req/s", "p50", "p99", "max", "non-2xx"], [
+            [w.seconds_from_start, f"{w.largest_customer:,}", f"{w.result.requests_per_second:,.0f}",
+             _ms(w.result.p50_ms), _ms(w.result.p99_ms), _ms(w.result.max_ms),
+             w.result.non_2xx + w.result.socket_errors]
+            for w in results["long_mix"]
+        ]),
+        "",
+        "### Against the ceilings",
+        "",
+        f"On the {largest:,}-contact table: pgbench runs the service's own `sql/identify.sql` (generated scripts, "
+        f"same mix as weights, same client count, `-M prepared`, {profile.pgbench_seconds} s); the HTTP ceiling "
+        "is a bare aiohttp handler (parse the JSON, answer JSON, no database) under the same wrk.",
+        "",
+        _table(["connections", "pgbench tx/s", "pgbench latency avg (ms)", "HTTP ceiling req/s",
+                "HTTP ceiling p99 (ms)"], [
+            [c, f"{p.transactions_per_second:,.0f}", _ms(p.latency_average_ms),
+             f"{results['http_ceiling'][c].requests_per_second:,.0f}", _ms(results["http_ceiling"][c].p99_ms)]
+            for c, p in results["pgbench"].items()
+        ]),
+        "",
+        "### Cost per request",
+        "",
+        "Counted with asyncpg's query logger around `service.identify` on a pool from `service.db.create_pool`, "
+        "statements already prepared. The pool's reset runs when the connection goes back to the pool.",
+        "",
+        _table(["request kind", "outcome", "service statements", "pool reset statements", "round trips"], [
+            [c.kind, c.outcome, c.service_statements, c.pool_reset_statements, c.round_trips]
+            for c in results["costs"]
+        ]),
+        "",
+        "### Targets (measured, not asserted)",
+        "",
+        _targets(results),
+    ]
     return "\n".join(out) + "\n"
+
+
+def _ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}x" if baseline else "n/a"
 
 
 def _targets(results: dict) -> str:
     rows = []
-    loads = results["loads"]
-    if "pgbench" in results and 64 in results["pgbench"]:
-        best64 = max(r.requests_per_second for (w, c), r in loads.items() if c == 64)
-        ratio = best64 / results["pgbench"][64].transactions_per_second
-        rows.append(["mix at 64 connections ≥ 50% of pgbench", f"{ratio:.0%}", ratio >= 0.5])
-    p99_16 = [r.p99_ms for (w, c), r in loads.items() if c == 16]
-    if p99_16:
-        rows.append(["p99 ≤ 10 ms at 16 connections", f"{min(p99_16):.1f} ms", min(p99_16) <= 10])
-    for r in results.get("by_cluster", []):
+    current = results["projects"][0]
+    mine = [r for r in results["sweep"] if r.project == current]
+    repeats = [r.repeat.p50_ms for r in mine]
+    spread = max(repeats) / min(repeats)
+    rows.append(["repeat customer p50, max/min over every table", f"{spread:.2f}x", spread <= 1.5])
+    if len(results["projects"]) > 1:
+        baseline = results["projects"][1]
+        base = {r.state: r for r in results["sweep"] if r.project == baseline}
+        for r in mine:
+            ratio = r.mix[64].requests_per_second / base[r.state].mix[64].requests_per_second
+            wanted = 3 if r.state == "fresh" else 2
+            rows.append([f"mix at 64, {r.state}: ≥ {wanted}x the baseline", f"{ratio:.2f}x", ratio >= wanted])
+    fresh, largest = mine[0], mine[-1]
+    ratio = fresh.mix[64].requests_per_second / largest.mix[64].requests_per_second
+    rows.append([f"mix at 64: fresh ≥ 0.8x {largest.state}", f"{ratio:.2f}x", ratio >= 0.8])
+    for r in mine:
+        for rate, x in r.open_loop.items():
+            if rate == 1_000:
+                rows.append(["p99 ≤ 10 ms at a fixed 1,000 req/s", f"{x.p99_ms:.1f} ms", x.p99_ms <= 10])
+    writes = [c.round_trips for c in results["costs"] if c.outcome != "unchanged"]
+    reads = [c.round_trips for c in results["costs"] if c.outcome == "unchanged"]
+    rows.append(["reads 1 round trip, writes ≤ 2", f"reads {max(reads)}, writes {max(writes)}",
+                 max(reads) <= 1 and max(writes) <= 2])
+    cpu = max(r.mix[64].service_cpu_ms_per_request for r in mine)
+    rows.append(["service CPU ≤ 0.45 ms per request (worst table, 64 connections)", f"{cpu:.3f} ms", cpu <= 0.45])
+    for r in results["by_cluster"]:
         if r.label.startswith("10,000"):
-            rows.append(["10,000-contact cluster ≤ 50 ms (p50 / p99)", f"{r.p50_ms:.1f} / {r.p99_ms:.1f} ms",
+            rows.append(["10,000-contact cluster ≤ 50 ms at p99", f"p50 {r.p50_ms:.1f} / p99 {r.p99_ms:.1f} ms",
                          r.p99_ms <= 50])
-    by_table = {r.label: r for r in results.get("by_table", [])}
-    repeats = [r for label, r in by_table.items() if label.endswith("repeat customer")]
-    if len(repeats) == 2:
-        small, large = repeats
-        ratio = large.p50_ms / small.p50_ms
-        rows.append([f"{large.label.split(':')[0]} within 1.3x of {small.label.split(':')[0]} (repeat p50)",
-                     f"{ratio:.2f}x", ratio <= 1.3])
-    peaks = [peak for per_worker in results["peak_rss_mb"].values() for peak in per_worker]
-    if peaks:
-        rows.append(["≤ 100 MB RSS per worker", f"{max(peaks):.0f} MB", max(peaks) <= 100])
+    peak = max(max(r.peak_rss_mb, default=0) for r in mine)
+    rows.append(["≤ 100 MB RSS per worker", f"{peak:.0f} MB", peak <= 100])
     return _table(["target", "measured", "met"], [[t, v, "yes" if ok else "**no**"] for t, v, ok in rows])
 
 

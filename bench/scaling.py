@@ -1,4 +1,4 @@
-"""Identify latency one request at a time: by cluster size, and by table size.
+"""Identify latency one request at a time: by cluster size, and the helpers the sweep uses.
 
 Requests go over one kept-alive HTTP connection, each waiting for the one before, so the
 numbers are the service's latency with nothing queued in front of it.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import random
 import statistics
 import time
 from dataclasses import dataclass
@@ -62,13 +61,3 @@ def by_cluster_size(port: int, sizes: tuple[int, ...], requests: int) -> list[La
         measure(port, "warm-up", [{"email": email, "phoneNumber": phone}] * 3)
         results.append(measure(port, f"{size:,} contact" + ("s" if size != 1 else ""), [{"email": email, "phoneNumber": phone}] * requests))
     return results
-
-
-def by_table_size(port: int, table_label: str, mix_customers: int, requests: int, run_tag: int) -> list[Latency]:
-    """A repeat customer (read path) and a new customer (write path), customers drawn at random."""
-    draw = random.Random(run_tag)
-    repeat = [dict(zip(("email", "phoneNumber"), known_pair(draw.randint(1, mix_customers)), strict=True)) for _ in range(requests)]
-    new = [{"email": f"s{run_tag}.{i}@new.bench.test", "phoneNumber": f"6{run_tag:09d}{i:06d}"} for i in range(requests)]
-    measure(port, "warm-up", repeat[:20])
-    return [measure(port, f"{table_label}: repeat customer", repeat),
-            measure(port, f"{table_label}: new customer", new)]

@@ -54,6 +54,25 @@ async def seed(database_url: str, mix_contacts: int, scale_sizes: tuple[int, ...
     return SeededTable(database_url, row["contacts"], row["mix_customers"], round(seconds, 1))
 
 
+async def count_contacts(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetchval("SELECT count(*) FROM contact")
+    finally:
+        await connection.close()
+
+
+async def largest_customer(database_url: str) -> int:
+    """Contacts in the largest customer (a whole-table count: for small bench tables only)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetchval(
+            "SELECT coalesce(max(members), 0) FROM (SELECT count(*) AS members FROM contact"
+            " WHERE deleted_at IS NULL GROUP BY coalesce(linked_id, id)) AS customers")
+    finally:
+        await connection.close()
+
+
 def check(project_dir: Path, database_url: str) -> bool:
     """`run.py check` on the seeded data: exit status 0 means every invariant holds."""
     result = subprocess.run(

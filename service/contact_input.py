@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
+import orjson
+
 MAX_EMAIL_LENGTH = 254
 MAX_PHONE_DIGITS = 20
 
@@ -36,12 +38,7 @@ class ContactDetails:
 
 
 def parse_identify_body(body: bytes) -> ContactDetails:
-    try:
-        # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also guess UTF-16 or UTF-32, skip a BOM
-        # and let UTF-8-encoded surrogates through.
-        document = json.loads(body.decode("utf-8"), parse_constant=_reject_non_json_number)
-    except (ValueError, RecursionError):
-        raise InvalidInput("invalid-json", "The request body is not valid JSON.") from None
+    document = _parse_json(body)
     if not isinstance(document, dict):
         raise InvalidInput(
             "invalid-body",
@@ -53,6 +50,23 @@ def parse_identify_body(body: bytes) -> ContactDetails:
     if email is None and phone_number is None:
         raise InvalidInput("missing-identifier", "Give an email, a phoneNumber, or both; neither was given.")
     return ContactDetails(email=email, phone_number=phone_number)
+
+
+def _parse_json(body: bytes) -> object:
+    """orjson first: it is several times cheaper, and it takes exactly RFC 8259 JSON in UTF-8.
+    What it refuses, the standard library reads again, so that a body orjson cannot hold
+    (an integer beyond 64 bits, an escaped unpaired surrogate) still gets its precise
+    answer from the field rules, and broken JSON its invalid-json."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also guess UTF-16 or UTF-32, skip a BOM
+        # and let UTF-8-encoded surrogates through.
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_non_json_number)
+    except (ValueError, RecursionError):
+        raise InvalidInput("invalid-json", "The request body is not valid JSON.") from None
 
 
 def normalize_email(value: object) -> str | None:

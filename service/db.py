@@ -23,10 +23,9 @@ SERVER_SETTINGS = {
     # Recursive gathers of large clusters cross the JIT cost threshold, and JIT compile
     # time (tens of milliseconds) dwarfs their run time.
     "jit": "off",
-    # Plan each prepared statement once per connection. The planner guesses every
-    # recursive CTE ten times too large, so PostgreSQL's own choice kept re-planning
-    # find_identity on every call (about 1 ms, more than running it); the statements
-    # are written to have good generic plans (see docs/benchmarks.md).
+    # Plan each prepared statement once per connection. identify_contact pins the same mode
+    # for the statements inside it; its plans are index probes by construction, whatever the
+    # table's statistics when a connection first runs it (tests/test_plans.py).
     "plan_cache_mode": "force_generic_plan",
 }
 

@@ -42,10 +42,7 @@ class Statement:
 class Statements:
     """Every statement the service runs, one field per file `sql/<field>.sql`."""
 
-    find_identity: Statement
-    lock_identifiers: Statement
-    lock_roots: Statement
-    merge_cluster: Statement
+    identify: Statement
     check_invariants: Statement
     lock_migrations: Statement
     applied_migrations: Statement

@@ -72,14 +72,3 @@ def test_two_statements_in_one_file_fail_loading(tmp_path):
     with pytest.raises(SqlFileError, match="exactly one statement"):
         read_statement(write(tmp_path, HEADER + "SELECT 1; SELECT 2;\n"))
 
-
-def test_read_path_and_write_path_find_roots_with_the_same_text():
-    """find_identity (read path) and lock_roots (write path) must agree on which customers a
-    request matches. Each file stands alone for its reader, so the shared CTEs are written
-    twice; this keeps the two copies identical."""
-
-    def root_finding(name: str) -> str:
-        text = read_statement(SQL_DIR / f"{name}.sql").text
-        return text[text.index("WITH RECURSIVE matched AS ("):text.index("-- A root has no live parent")]
-
-    assert root_finding("find_identity") == root_finding("lock_roots")
