@@ -8,7 +8,8 @@
 -- they raise serialization_failure and the caller tries the transaction again.
 
 -- The live contacts of the customer a live contact belongs to, with the customer's root.
--- No rows when the contact is not live.
+-- No rows when the contact is not live. Each step up is a fenced index probe (as in
+-- customer_roots); the walk down is identify's customer_members.
 CREATE FUNCTION contact_customer_members(p_contact_id bigint)
 RETURNS TABLE (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz, root_id bigint)
 LANGUAGE sql STABLE
@@ -21,27 +22,22 @@ WITH RECURSIVE ancestry AS (
     UNION
     SELECT parent.id, parent.linked_id
     FROM ancestry
-    JOIN contact AS parent ON parent.id = ancestry.linked_id
-    WHERE parent.deleted_at IS NULL
+    CROSS JOIN LATERAL (
+        SELECT contact.id, contact.linked_id
+        FROM contact
+        WHERE contact.id = ancestry.linked_id
+          AND contact.deleted_at IS NULL
+        OFFSET 0
+    ) AS parent
 ),
 root AS (
     SELECT ancestry.id
     FROM ancestry
     WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
-),
-cluster AS (
-    SELECT contact.id, contact.email, contact.phone_number, contact.linked_id, contact.created_at
-    FROM contact
-    WHERE contact.id IN (SELECT root.id FROM root)
-    UNION ALL
-    SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at
-    FROM cluster
-    JOIN contact AS member ON member.linked_id = cluster.id
-    WHERE member.deleted_at IS NULL
 )
-SELECT cluster.id, cluster.email, cluster.phone_number, cluster.linked_id, cluster.created_at,
-       (SELECT root.id FROM root)
-FROM cluster
+SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at, root.id
+FROM root
+CROSS JOIN LATERAL customer_members(root.id) AS member
 $$;
 
 -- The advisory lock keys of every identifier of a live contact's customer, ascending,

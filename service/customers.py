@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from .contact_input import ContactDetails
-from .identify import RETRY_PAUSE_CAP_SECONDS, RETRY_PAUSE_SECONDS, Outcome, TooMuchContention, identity_of
+from .identify import RETRY_PAUSE_CAP_SECONDS, RETRY_PAUSE_SECONDS, TooMuchContention
 from .sql import Statements
 from .suppression import identifier_hmacs
 
@@ -31,9 +31,17 @@ class ContactNotLive(LookupError):
 
 
 def customer_json(members: Members) -> dict:
-    """The customer as /identify answers it, plus every member with its details."""
+    """The customer as /identify answers it (from its members listed primary first, then by
+    creation: the primary's values first, then every other distinct one), plus every member."""
+    primary, *secondaries = members
     return {
-        **identity_of(members, Outcome.UNCHANGED).as_json(),
+        "contact": {
+            "primaryContactId": primary["id"],
+            "emails": list(dict.fromkeys(member["email"] for member in members if member["email"] is not None)),
+            "phoneNumbers": list(dict.fromkeys(
+                member["phone_number"] for member in members if member["phone_number"] is not None)),
+            "secondaryContactIds": [member["id"] for member in secondaries],
+        },
         "contacts": [
             {
                 "id": member["id"],

@@ -6,49 +6,48 @@
 -- returns: one row per live contact of every matched customer:
 --   (root_id bigint, id bigint, email text, phone_number text, linked_id bigint,
 --    link_precedence text, created_at timestamptz, updated_at timestamptz),
---   customers oldest root first, each with its root first, then in creation order.
+--   customers oldest first, each with its root first, then in creation order.
 --   No rows: nothing matched.
--- indexes: contact_pkey, contact_email_live_idx, contact_phone_number_live_idx (matched),
---   contact_pkey (ancestry), contact_linked_id_idx (cluster)
+-- indexes: contact_pkey (the contacts, each step up, each member's details), those of
+--   customer_roots and customer_members (migrations/0002)
 -- locks: none
-WITH RECURSIVE matched AS (
-    SELECT id, linked_id
+WITH RECURSIVE ancestry AS (
+    SELECT contact.id, contact.linked_id
     FROM contact
-    WHERE deleted_at IS NULL
-      AND (id = ANY ($1::bigint[]) OR email = $2::text OR phone_number = $3::text)
-),
--- Walk up linked_id to any depth; UNION (not UNION ALL) ends the walk on cycles.
-ancestry AS (
-    SELECT id, linked_id
-    FROM matched
+    WHERE contact.id = ANY ($1::bigint[])
+      AND contact.deleted_at IS NULL
     UNION
     SELECT parent.id, parent.linked_id
     FROM ancestry
-    JOIN contact AS parent ON parent.id = ancestry.linked_id
-    WHERE parent.deleted_at IS NULL
+    CROSS JOIN LATERAL (
+        SELECT contact.id, contact.linked_id
+        FROM contact
+        WHERE contact.id = ancestry.linked_id
+          AND contact.deleted_at IS NULL
+        OFFSET 0
+    ) AS parent
 ),
--- A root has no live parent: a primary, or a contact whose primary was deleted.
+-- The roots of the given contacts (a contact with no live parent), and of the identifiers.
 roots AS (
-    SELECT id
+    SELECT ancestry.id
     FROM ancestry
-    WHERE NOT EXISTS (
-        SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id
-    )
+    WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
+    UNION
+    SELECT identified.id
+    FROM customer_roots($2::text, $3::text) AS identified
 ),
--- Walk down from each root to every live contact under it (a tree: UNION ALL).
-cluster AS (
-    SELECT id AS root_id, created_at AS root_created_at,
-           id, email, phone_number, linked_id, link_precedence, created_at, updated_at
-    FROM contact
-    WHERE id IN (SELECT id FROM roots)
-    UNION ALL
-    SELECT cluster.root_id, cluster.root_created_at,
-           member.id, member.email, member.phone_number, member.linked_id, member.link_precedence,
-           member.created_at, member.updated_at
-    FROM cluster
-    JOIN contact AS member ON member.linked_id = cluster.id
-    WHERE member.deleted_at IS NULL
+customer AS (
+    SELECT roots.id AS root_id, member.id, member.email, member.phone_number, member.linked_id,
+           detail.link_precedence, member.created_at, detail.updated_at, member.depth
+    FROM roots
+    CROSS JOIN LATERAL customer_members(roots.id) AS member
+    CROSS JOIN LATERAL (
+        SELECT contact.link_precedence, contact.updated_at
+        FROM contact
+        WHERE contact.id = member.id
+        OFFSET 0
+    ) AS detail
 )
 SELECT root_id, id, email, phone_number, linked_id, link_precedence, created_at, updated_at
-FROM cluster
-ORDER BY root_created_at, root_id, id = root_id DESC, created_at, id;
+FROM customer
+ORDER BY min(created_at) OVER (PARTITION BY root_id), root_id, depth = 0 DESC, created_at, id;
