@@ -7,17 +7,21 @@
 -- locks were being taken (its primary demoted, a contact added with a value not locked),
 -- they raise serialization_failure and the caller tries the transaction again.
 
--- The live contacts of the customer a live contact belongs to, with the customer's root.
--- No rows when the contact is not live. Each step up is a fenced index probe (as in
--- customer_roots); the walk down is identify's customer_members.
-CREATE FUNCTION contact_customer_members(p_contact_id bigint)
-RETURNS TABLE (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz, root_id bigint)
+-- The roots of the customers of live contacts: the contact itself or, walking up linked_id,
+-- the first ancestor with no live parent. Each step up is a fenced index probe, as in
+-- customer_roots (migrations/0002), which starts from identifiers instead.
+-- $1 contact_ids bigint[]: the contacts (those not live have no root)
+-- returns: (id bigint) per root
+-- indexes: contact_pkey (the contacts, one probe per step up)
+-- locks: none
+CREATE FUNCTION contact_roots(contact_ids bigint[])
+RETURNS TABLE (id bigint)
 LANGUAGE sql STABLE
 AS $$
 WITH RECURSIVE ancestry AS (
     SELECT contact.id, contact.linked_id
     FROM contact
-    WHERE contact.id = p_contact_id
+    WHERE contact.id = ANY (contact_roots.contact_ids)
       AND contact.deleted_at IS NULL
     UNION
     SELECT parent.id, parent.linked_id
@@ -29,14 +33,20 @@ WITH RECURSIVE ancestry AS (
           AND contact.deleted_at IS NULL
         OFFSET 0
     ) AS parent
-),
-root AS (
-    SELECT ancestry.id
-    FROM ancestry
-    WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
 )
+SELECT ancestry.id
+FROM ancestry
+WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
+$$;
+
+-- The live contacts of the customer a live contact belongs to, with the customer's root.
+-- No rows when the contact is not live. The walk down is identify's customer_members.
+CREATE FUNCTION contact_customer_members(p_contact_id bigint)
+RETURNS TABLE (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz, root_id bigint)
+LANGUAGE sql STABLE
+AS $$
 SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at, root.id
-FROM root
+FROM contact_roots(ARRAY[p_contact_id]) AS root
 CROSS JOIN LATERAL customer_members(root.id) AS member
 $$;
 

@@ -8,30 +8,13 @@
 --    link_precedence text, created_at timestamptz, updated_at timestamptz),
 --   customers oldest first, each with its root first, then in creation order.
 --   No rows: nothing matched.
--- indexes: contact_pkey (the contacts, each step up, each member's details), those of
---   customer_roots and customer_members (migrations/0002)
+-- indexes: those of contact_roots (migrations/0006), customer_roots and customer_members
+--   (migrations/0002); contact_pkey (each member's details)
 -- locks: none
-WITH RECURSIVE ancestry AS (
-    SELECT contact.id, contact.linked_id
-    FROM contact
-    WHERE contact.id = ANY ($1::bigint[])
-      AND contact.deleted_at IS NULL
-    UNION
-    SELECT parent.id, parent.linked_id
-    FROM ancestry
-    CROSS JOIN LATERAL (
-        SELECT contact.id, contact.linked_id
-        FROM contact
-        WHERE contact.id = ancestry.linked_id
-          AND contact.deleted_at IS NULL
-        OFFSET 0
-    ) AS parent
-),
--- The roots of the given contacts (a contact with no live parent), and of the identifiers.
-roots AS (
-    SELECT ancestry.id
-    FROM ancestry
-    WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
+-- The roots of the given contacts and of the identifiers (migrations/0006 and 0002).
+WITH roots AS (
+    SELECT of_contact.id
+    FROM contact_roots($1::bigint[]) AS of_contact
     UNION
     SELECT identified.id
     FROM customer_roots($2::text, $3::text) AS identified

@@ -5,33 +5,21 @@ inside the functions too), in the table states that most tempt a planner into a 
 
 from __future__ import annotations
 
-import json
-
-import asyncpg
 import pytest
 
 from service.contact_input import ContactDetails
 from service.customers import customers_of, erase, events_page, remove_identifier
-from service.db import SERVER_SETTINGS
-from service.sql import Statements
 
 from .test_plans import (  # noqa: F401 (fixtures)
-    AUTO_EXPLAIN_SETTINGS, auto_explain_available, bring_to_state, table_in_state, unbounded_steps,
+    auto_explain_available, bring_to_state, plans_of, table_in_state, unbounded_plans,
 )
 
 STATES = ["empty, never analyzed", "grown to 50k contacts, never analyzed",
           "200k contacts and a 10,000-contact customer, analyzed"]
 
 
-async def plans_of_every_customer_operation(url: str) -> list[dict]:
-    connection = await asyncpg.connect(url, server_settings=SERVER_SETTINGS)
-    notices: list[str] = []
-    connection.add_log_listener(lambda _, message: notices.append(message.message))
+async def every_customer_operation(connection, statements) -> None:
     try:
-        await connection.execute("LOAD 'auto_explain'")
-        for name, value in AUTO_EXPLAIN_SETTINGS.items():
-            await connection.execute("SELECT set_config($1, $2, false)", name, value)
-        statements = Statements.load()
         for contact_id in (1, 3, 10_001):
             customers = await customers_of(connection, statements, contact_ids=[contact_id])
             members = customers[0] if customers else [{"id": contact_id}]
@@ -44,21 +32,13 @@ async def plans_of_every_customer_operation(url: str) -> list[dict]:
         await erase(connection, statements, 4, request_id="plans", max_attempts=1, suppression_key=b"plans")
     except LookupError:
         pass  # the empty table has no contacts to change; its reads were planned all the same
-    finally:
-        await connection.close()
-    return [json.loads(notice.split("plan:", 1)[1]) for notice in notices if "plan:" in notice]
 
 
 @pytest.mark.parametrize("state", STATES)
 async def test_every_plan_of_every_customer_operation_probes_indexes_only(table_in_state, state):
     await bring_to_state(table_in_state, state)
 
-    plans = await plans_of_every_customer_operation(table_in_state)
+    plans = await plans_of(table_in_state, every_customer_operation)
 
     assert plans, "auto_explain reported no plan"
-    unbounded = {
-        plan["Query Text"].strip().splitlines()[0][:80]: steps
-        for plan in plans
-        if (steps := unbounded_steps(plan))
-    }
-    assert unbounded == {}
+    assert unbounded_plans(plans) == {}
