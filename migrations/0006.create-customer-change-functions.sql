@@ -155,18 +155,13 @@ BEGIN
         updated_at = clock_timestamp()
     WHERE contact.id = ANY (stripped);
 
-    SELECT array_agg(member.id ORDER BY member.created_at, member.id)
-    INTO remaining
-    FROM contact_customer_members(p_contact_id) AS member
-    WHERE member.id <> ALL (doomed);
-    -- The path's own contact may be among the doomed: walk the customer from its root then.
-    IF remaining IS NULL THEN
-        SELECT array_agg(member.id ORDER BY member.created_at, member.id)
-        INTO remaining
-        FROM contact_customer_members(root) AS member
-        WHERE member.id <> ALL (doomed);
-    END IF;
-    remaining := coalesce(remaining, '{}');
+    -- The doomed are still in place (deleted last, once nobody points at them), so the
+    -- customer is still reached from p_contact_id even when it is one of them.
+    remaining := ARRAY(
+        SELECT member.id
+        FROM contact_customer_members(p_contact_id) AS member
+        WHERE member.id <> ALL (doomed)
+        ORDER BY member.created_at, member.id);
 
     WHILE cardinality(remaining) > 0 LOOP
         seed := remaining[1];
