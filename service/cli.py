@@ -1,4 +1,4 @@
-"""The command line: start the service, migrate its database, or check its data.
+"""The command line: start the service, migrate its database, check its data, manage API keys.
 
 Installed, it is the `identity-service` command (pyproject.toml); in a checkout,
 `.venv/bin/python run.py` runs the same. A command that cannot run (a setting the service
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = replace(settings, workers=args.workers)
     configure_logging(settings.log_level)
     try:
-        return args.command(settings)
+        return args.command(settings, args)
     except Exception as error:
         log.error("%s failed: %s", args.command.__name__, one_line(error), exc_info=settings.log_level == "DEBUG")
         return 1
@@ -47,13 +47,15 @@ def one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, args: argparse.Namespace) -> int:
     from .serve import serve
+    from .suppression import suppression_key
 
+    suppression_key(settings)  # created on the first start, before any worker needs it
     return serve(settings)
 
 
-def migrate(settings: Settings) -> int:
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
     from .db import database
     from .migrations import apply_migrations
     from .sql import Statements
@@ -67,7 +69,7 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def check(settings: Settings) -> int:
+def check(settings: Settings, args: argparse.Namespace) -> int:
     import asyncpg
 
     from .check import find_violations
@@ -83,13 +85,24 @@ def check(settings: Settings) -> int:
     return 1 if violations else 0
 
 
+def keys(settings: Settings, args: argparse.Namespace) -> int:
+    from . import api_keys
+
+    if args.action == "create":
+        return api_keys.create_key(settings, args.name, args.scope)
+    if args.action == "revoke":
+        return api_keys.revoke_key(settings, args.name)
+    return api_keys.list_keys(settings)
+
+
 def _parser() -> argparse.ArgumentParser:
     settings_help = "\n".join(
         f"  {setting.name:<22} {setting.help}" + (f" (default: {setting.default})" if setting.default else "")
         for setting in SETTINGS
     )
     parser = argparse.ArgumentParser(
-        description="Customer identity reconciliation service: start it, migrate its database, or check its data.",
+        description="Customer identity reconciliation service: start it, migrate its database, check its data, "
+                    "manage its API keys.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="settings (environment variables, or a .env file; the real environment wins):\n" + settings_help,
     )
@@ -98,12 +111,23 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", serve, "serve POST /identify on HOST:PORT (the default command); migrates first"),
         ("migrate", migrate, "apply pending database migrations and exit"),
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
+        ("keys", keys, "API keys: `keys create NAME --scope read|admin` (prints the secret once), `keys list`, "
+                       "`keys revoke NAME`"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(command=function)
         if function is serve:
             command.add_argument("--workers", type=_positive_whole_number, metavar="N",
                                  help="worker processes sharing the port (default: WORKERS, else one per CPU)")
+        if function is keys:
+            actions = command.add_subparsers(title="actions", dest="action", metavar="ACTION", required=True)
+            create = actions.add_parser("create", help="create a key and print its secret, once")
+            create.add_argument("name", help="a name for the key: 1 to 64 letters, digits, '.', '_' or '-'")
+            create.add_argument("--scope", choices=("read", "admin"), required=True,
+                                help="read: look customers up; admin: also change and erase them")
+            actions.add_parser("list", help="list the keys (never their secrets)")
+            revoke = actions.add_parser("revoke", help="revoke a key; requests with it get 401 from then on")
+            revoke.add_argument("name", help="the key's name")
     parser.set_defaults(command=serve)
     return parser
 

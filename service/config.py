@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONNECTIONS", "4096",
             "open client connections per service process; more are refused with a 503 (lowered to fit the open-files limit)"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("IDENTIFY_API_KEY_REQUIRED", "false", "true: POST /identify needs an API key (any scope)"),
+    Setting("METRICS_API_KEY_REQUIRED", "false", "true: GET /metrics needs an API key (any scope)"),
+    Setting("SUPPRESSION_KEY", "", "secret for the keyed hashes of erased emails and phones; empty: SUPPRESSION_KEY_FILE"),
+    Setting("SUPPRESSION_KEY_FILE", ".data/suppression-key",
+            "file holding the suppression key when SUPPRESSION_KEY is empty; created on first start; relative to the "
+            "project (installed: to the current folder)"),
 )
 
 
@@ -70,6 +76,10 @@ class Settings:
     client_body_timeout_ms: int
     max_connections: int
     log_level: str
+    identify_api_key_required: bool
+    metrics_api_key_required: bool
+    suppression_key: str
+    suppression_key_file: Path
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -85,10 +95,9 @@ class Settings:
         log_level = get("LOG_LEVEL").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
-        embedded_pg_dir = Path(get("EMBEDDED_PG_DIR") or DEFAULT_EMBEDDED_PG_DIR).expanduser()
         return cls(
             database_url=_database_url(get),
-            embedded_pg_dir=working_root() / embedded_pg_dir,
+            embedded_pg_dir=_working_path(get("EMBEDDED_PG_DIR") or str(DEFAULT_EMBEDDED_PG_DIR)),
             host=get("HOST"),
             port=_whole_number(get, "PORT", maximum=65535, minimum=0),
             workers=_whole_number(get, "WORKERS") if get("WORKERS") else len(os.sched_getaffinity(0)),
@@ -102,6 +111,10 @@ class Settings:
             client_body_timeout_ms=_whole_number(get, "CLIENT_BODY_TIMEOUT_MS"),
             max_connections=_whole_number(get, "MAX_CONNECTIONS"),
             log_level=log_level,
+            identify_api_key_required=_yes_or_no(get, "IDENTIFY_API_KEY_REQUIRED"),
+            metrics_api_key_required=_yes_or_no(get, "METRICS_API_KEY_REQUIRED"),
+            suppression_key=get("SUPPRESSION_KEY"),
+            suppression_key_file=_working_path(get("SUPPRESSION_KEY_FILE")),
         )
 
 
@@ -118,6 +131,18 @@ def _whole_number(get, name: str, *, minimum: int = 1, maximum: int | None = Non
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise ConfigError(f"{name} must be at least {minimum}{upper}, not {value}")
     return value
+
+
+def _yes_or_no(get, name: str) -> bool:
+    raw = get(name).lower()
+    if raw not in {"true", "false"}:
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return raw == "true"
+
+
+def _working_path(raw: str) -> Path:
+    """A path setting: relative ones are taken from the project (installed: the current folder)."""
+    return working_root() / Path(raw).expanduser()
 
 
 def _database_url(get) -> str | None:

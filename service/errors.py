@@ -34,9 +34,17 @@ PROBLEMS: dict[str, ProblemType] = {
     "invalid-body": ProblemType(400, "Body is not a JSON object"),
     "invalid-field": ProblemType(400, "Invalid field"),
     "missing-identifier": ProblemType(400, "Neither email nor phoneNumber given"),
+    "invalid-parameter": ProblemType(400, "Invalid query parameter"),
+    "missing-api-key": ProblemType(401, "API key required"),
+    "unknown-api-key": ProblemType(401, "Unknown API key"),
+    "revoked-api-key": ProblemType(401, "API key revoked"),
+    "insufficient-scope": ProblemType(403, "API key lacks the scope"),
     "not-found": ProblemType(404, "Not found"),
+    "contact-not-found": ProblemType(404, "Contact not found"),
+    "contacts-not-linked": ProblemType(404, "Contacts not linked"),
     "method-not-allowed": ProblemType(405, "Method not allowed"),
     "request-timeout": ProblemType(408, "Body arrived too slowly"),
+    "contact-not-live": ProblemType(409, "Contact not live"),
     "payload-too-large": ProblemType(413, "Body too large"),
     "unsupported-media-type": ProblemType(415, "Body must be application/json"),
     "unsupported-content-encoding": ProblemType(415, "Body compressed in an unknown way"),
@@ -117,7 +125,7 @@ def _from_http_error(error: web.HTTPException) -> Problem:
         allowed = ", ".join(sorted(error.allowed_methods))
         return Problem(kind, f"{error.method} is not allowed here; use {allowed}.", headers={"Allow": allowed})
     if error.status == 404:
-        return Problem(kind, "There is nothing at this path; the API is POST /identify.")
+        return Problem(kind, "There is nothing at this path; see GET /openapi.json for the API.")
     return Problem(kind, error.text or error.reason)
 
 
@@ -143,4 +151,11 @@ def database_problem(error: Exception) -> Problem:
                        headers={"Retry-After": RETRY_AFTER_SECONDS})
     log.warning("database unavailable: %s: %s", type(error).__name__, error)
     return Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
+                   headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def contention_problem() -> Problem:
+    """The 503 for a change that met concurrent changes to the same customer on every try."""
+    return Problem("too-much-contention",
+                   "Other requests kept changing this customer at the same moment; nothing was written. Try again.",
                    headers={"Retry-After": RETRY_AFTER_SECONDS})

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
 from aiohttp import web
 
 from .contact_input import ContactDetails, InvalidInput, parse_identify_body
-from .db import pooled_connection
-from .errors import DATABASE_TOO_SLOW, DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, Problem, database_problem
+from .errors import Problem, contention_problem
 from .identify import TooMuchContention, identify
-from .keys import POOL, SETTINGS, STATEMENTS
+from .keys import SETTINGS, STATEMENTS
 from .observability import METRICS
 from .request_body import read_body
+from .request_database import request_connection
 
 JSON_CONTENT_TYPES = frozenset({"application/json"})
 
@@ -21,29 +19,15 @@ JSON_CONTENT_TYPES = frozenset({"application/json"})
 async def post_identify(request: web.Request) -> web.Response:
     details = await read_contact_details(request)
     settings = request.app[SETTINGS]
-    deadline = asyncio.timeout(settings.request_deadline_ms / 1000)
     try:
-        async with deadline:
-            async with pooled_connection(request.app[POOL], timeout=settings.acquire_timeout_ms / 1000) as connection:
-                identity = await identify(
-                    connection, request.app[STATEMENTS], details, max_attempts=settings.identify_max_attempts
-                )
+        # Identify is idempotent: whether or not a transaction cut off by the deadline
+        # committed, the same request again gives the same customer and writes nothing twice.
+        async with request_connection(request) as connection:
+            identity = await identify(
+                connection, request.app[STATEMENTS], details, max_attempts=settings.identify_max_attempts
+            )
     except TooMuchContention:
-        raise Problem(
-            "too-much-contention",
-            "Other requests kept changing this customer at the same moment; nothing was written. Try again.",
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        ) from None
-    except TimeoutError:
-        # Identify is idempotent: whether or not a cut-off transaction committed, the same
-        # request again gives the same customer and writes nothing twice.
-        if deadline.expired():
-            raise Problem("deadline-exceeded", "The request took too long and was stopped. Try again.",
-                          headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
-        raise Problem("pool-exhausted", "Every database connection stayed busy for too long. Try again.",
-                      headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
-    except (*DATABASE_UNAVAILABLE, *DATABASE_TOO_SLOW) as error:  # after TimeoutError, an OSError too
-        raise database_problem(error) from None
+        raise contention_problem() from None
     metrics = request.app[METRICS]
     metrics.outcomes.labels(identity.outcome.value).inc()
     if identity.retries:

@@ -15,3 +15,7 @@ OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
 # Where the database URL came from, for the start-up log line: the settings, or (in a
 # worker) the parent process, which may have started the embedded PostgreSQL.
 DATABASE_ORIGIN = web.AppKey("database_origin", str)
+# The scope each protected handler needs ("read" or "admin"), built from the settings.
+REQUIRED_SCOPES = web.AppKey("required_scopes", dict)
+# The X-Request-ID of the request (its own, or one made up), recorded in the audit trail.
+REQUEST_ID = web.RequestKey("request_id", str)

@@ -47,6 +47,15 @@ class Statements:
     lock_migrations: Statement
     applied_migrations: Statement
     connection_limit: Statement
+    find_api_key: Statement
+    create_api_key: Statement
+    list_api_keys: Statement
+    revoke_api_key: Statement
+    customers_of: Statement
+    customer_events: Statement
+    remove_identifier: Statement
+    erase_customer: Statement
+    record_erased_identifiers: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:

@@ -1,7 +1,7 @@
 -- Report every break of the data invariants visible in the contact table.
 -- Reads only and takes no locks beyond a plain snapshot, but scans every live contact
 -- several times (about 20 s for a million on the development machine): run it
--- on a replica, or off-peak. `python run.py check` runs it.
+-- on a replica, or off-peak. `identity-service check` runs it.
 -- returns: one row per violation (violation text, contact_ids bigint[]), the ids
 --   being the contacts that show it; no rows when the data is sound. Violations:
 --   linked to a missing or deleted contact   [secondary, its target]

@@ -2,8 +2,8 @@
 
 DATABASE_URL, when set, names a server on which the session creates a database of its
 own (dropped at the end); otherwise an embedded PostgreSQL is started in a temporary
-folder. The database is migrated once; each test starts from an empty contact table
-with ids from 1 (TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
+folder. The database is migrated once; each test starts from empty tables with ids from 1
+(TRUNCATE … RESTART IDENTITY), which keeps the suite fast.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from .slow_clients import gzip_of_zeros
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
 TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
+TEST_SUPPRESSION_KEY = "test-suppression-key"
+EMPTY_EVERY_TABLE = "TRUNCATE contact, identity_event, api_key, erased_identifier RESTART IDENTITY"
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +79,7 @@ def empty_database_url(server_url) -> str:
 
 @pytest.fixture
 def settings(database_url) -> Settings:
-    return Settings.from_environ({"DATABASE_URL": database_url})
+    return Settings.from_environ({"DATABASE_URL": database_url, "SUPPRESSION_KEY": TEST_SUPPRESSION_KEY})
 
 
 @pytest.fixture
@@ -88,7 +90,7 @@ def statements() -> Statements:
 @pytest.fixture
 async def pool(database_url):
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=TEST_SERVER_SETTINGS)
-    await pool.execute("TRUNCATE contact RESTART IDENTITY")
+    await pool.execute(EMPTY_EVERY_TABLE)
     yield pool
     await pool.close()
 
@@ -122,3 +124,22 @@ def data_dir(tmp_path) -> Path:
 def gzip_bomb() -> bytes:
     """512 MB of zeros, gzipped to about half a megabyte."""
     return gzip_of_zeros(512)
+
+
+async def create_key(pool, name: str, scope: str) -> str:
+    """A new API key in the database; returns its secret."""
+    from service.auth import new_secret, secret_hash
+
+    secret = new_secret()
+    await pool.execute(Statements.load().create_api_key.text, name, scope, secret_hash(secret))
+    return secret
+
+
+@pytest.fixture
+async def read_headers(pool) -> dict:
+    return {"Authorization": f"Bearer {await create_key(pool, 'support', 'read')}"}
+
+
+@pytest.fixture
+async def admin_headers(pool) -> dict:
+    return {"Authorization": f"Bearer {await create_key(pool, 'privacy-officer', 'admin')}"}

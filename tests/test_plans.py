@@ -142,8 +142,8 @@ def unbounded_steps(plan: dict) -> list[str]:
     return found
 
 
-async def plans_of_every_request(url: str) -> list[dict]:
-    """The plans a new service connection runs for each kind of request, as auto_explain saw them."""
+async def plans_of(url: str, work) -> list[dict]:
+    """The plans a new service connection runs for `work(connection, statements)`, as auto_explain saw them."""
     connection = await asyncpg.connect(url, server_settings=SERVER_SETTINGS)
     notices: list[str] = []
     connection.add_log_listener(lambda _, message: notices.append(message.message))
@@ -151,12 +151,29 @@ async def plans_of_every_request(url: str) -> list[dict]:
         await connection.execute("LOAD 'auto_explain'")
         for name, value in AUTO_EXPLAIN_SETTINGS.items():
             await connection.execute("SELECT set_config($1, $2, false)", name, value)
-        statements = Statements.load()
-        for details in requests().values():
-            await identify(connection, statements, details, max_attempts=1)
+        await work(connection, Statements.load())
     finally:
         await connection.close()
     return [json.loads(notice.split("plan:", 1)[1]) for notice in notices if "plan:" in notice]
+
+
+def unbounded_plans(plans: list[dict]) -> dict[str, list[str]]:
+    """The first line of each statement whose plan reads more of `contact` than its keys lead to."""
+    return {
+        plan["Query Text"].strip().splitlines()[0][:80]: steps
+        for plan in plans
+        if (steps := unbounded_steps(plan))
+    }
+
+
+async def plans_of_every_request(url: str) -> list[dict]:
+    """The plans a new service connection runs for each kind of request."""
+
+    async def every_request(connection, statements):
+        for details in requests().values():
+            await identify(connection, statements, details, max_attempts=1)
+
+    return await plans_of(url, every_request)
 
 
 async def bring_to_state(url: str, state: str) -> None:
@@ -182,12 +199,7 @@ async def test_every_plan_of_every_request_probes_indexes_only(table_in_state, s
     plans = await plans_of_every_request(table_in_state)
 
     assert plans, "auto_explain reported no plan"
-    unbounded = {
-        plan["Query Text"].strip().splitlines()[0][:80]: steps
-        for plan in plans
-        if (steps := unbounded_steps(plan))
-    }
-    assert unbounded == {}
+    assert unbounded_plans(plans) == {}
 
 
 async def test_sql_helper_functions_are_planned_with_their_callers_not_on_every_call(table_in_state):

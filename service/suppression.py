@@ -1,0 +1,44 @@
+"""The suppression list's key: a server secret for the keyed hashes (HMAC-SHA-256) of erased
+emails and phone numbers.
+
+It comes from SUPPRESSION_KEY, or else from the file SUPPRESSION_KEY_FILE, which the first
+start creates (readable by its owner only). Keep that file, and back it up with the
+database: without the key, no value can be matched against the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def suppression_key(settings: Settings) -> bytes:
+    """The key, creating the key file when there is neither setting nor file."""
+    if settings.suppression_key:
+        return settings.suppression_key.encode()
+    path = settings.suppression_key_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start at once, one creates the file, the others read it.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    key = secrets.token_hex(32).encode()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key + b"\n")
+    log.info("created the suppression key in %s; keep it and back it up with the database", path)
+    return key
+
+
+def identifier_hmacs(key: bytes, emails: Iterable[str], phone_numbers: Iterable[str]) -> list[bytes]:
+    """The suppression list's entries for these values: HMAC of 'email:<email>' or 'phone:<phone>'."""
+    identifiers = [f"email:{email}" for email in emails] + [f"phone:{phone}" for phone in phone_numbers]
+    return [hmac.new(key, identifier.encode(), hashlib.sha256).digest() for identifier in dict.fromkeys(identifiers)]
