@@ -65,7 +65,8 @@ async def count_round_trips(database_url: str, *, first_customer: int, tag: int)
                     # The pool's proxy goes stale on release; the reset runs on the connection itself.
                     raw_connection = connection._con
                     raw_connection.add_query_logger(log_query)
-                    identity = await identify(connection, statements, parse_identify_body(body), max_attempts=8)
+                    identity = await identify(connection, statements, parse_identify_body(body),
+                                              request_id="bench:round-trips", max_attempts=8)
                     await asyncio.sleep(0)  # loggers are called soon after the query, not during it
                     service_statements = len(logged)
                 await asyncio.sleep(0.01)

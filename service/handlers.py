@@ -8,7 +8,7 @@ from aiohttp import web
 from .contact_input import ContactDetails, InvalidInput, parse_identify_body
 from .errors import Problem, contention_problem
 from .identify import TooMuchContention, identify
-from .keys import SETTINGS, STATEMENTS
+from .keys import REQUEST_ID, SETTINGS, STATEMENTS
 from .observability import METRICS
 from .request_body import read_body
 from .request_database import request_connection
@@ -23,9 +23,8 @@ async def post_identify(request: web.Request) -> web.Response:
         # Identify is idempotent: whether or not a transaction cut off by the deadline
         # committed, the same request again gives the same customer and writes nothing twice.
         async with request_connection(request) as connection:
-            identity = await identify(
-                connection, request.app[STATEMENTS], details, max_attempts=settings.identify_max_attempts
-            )
+            identity = await identify(connection, request.app[STATEMENTS], details, request_id=request[REQUEST_ID],
+                                      max_attempts=settings.identify_max_attempts)
     except TooMuchContention:
         raise contention_problem() from None
     metrics = request.app[METRICS]

@@ -59,11 +59,13 @@ _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 
 
 async def identify(
-    connection: asyncpg.Connection, statements: Statements, details: ContactDetails, *, max_attempts: int
+    connection: asyncpg.Connection, statements: Statements, details: ContactDetails, *, request_id: str,
+    max_attempts: int,
 ) -> Identity:
+    """The customer of `details`; `request_id` is kept with the audit events of what it changed."""
     for attempt in range(1, max_attempts + 1):
         try:
-            row = await connection.fetchrow(statements.identify.text, details.email, details.phone_number)
+            row = await connection.fetchrow(statements.identify.text, details.email, details.phone_number, request_id)
         except _RETRYABLE:
             if attempt == max_attempts:
                 break

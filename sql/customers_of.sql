@@ -9,7 +9,7 @@
 --   customers oldest first, each with its root first, then in creation order.
 --   No rows: nothing matched.
 -- indexes: those of contact_roots (migrations/0006), customer_roots and customer_members
---   (migrations/0002); contact_pkey (each member's details)
+--   (migrations/0002.customer-walk-functions.sql); contact_pkey (each member's details)
 -- locks: none
 -- The roots of the given contacts and of the identifiers (migrations/0006 and 0002).
 WITH roots AS (

@@ -8,6 +8,7 @@ phone numbers, so first-time creations, new information and merges collide. Then
   3. the customers are exactly the connected components of the requests' identifiers;
   4. no contact duplicates older ones (every contact brought something new);
   5. per identifier, the answers given for it are nested: a customer only ever grows;
+  6. every merge in the audit trail left its loser a secondary of its winner's customer;
 and `run.py check` finds nothing.
 """
 
@@ -140,6 +141,12 @@ async def assert_one_at_a_time_outcome(pool, results):
     for identifier, answers in seen.items():
         for smaller, larger in itertools.pairwise(sorted(answers, key=len)):
             assert smaller <= larger, (identifier, sorted(smaller), sorted(larger))
+
+    # 6. the audit trail agrees: every merged event's loser ended up a secondary in its winner's customer.
+    merges = await pool.fetch("SELECT contact_ids FROM identity_event WHERE kind = 'merged'")
+    for loser, winner in (row["contact_ids"] for row in merges):
+        assert by_id[loser]["linked_id"] is not None, (loser, winner)
+        assert (by_id[loser]["linked_id"] or loser) == (by_id[winner]["linked_id"] or winner), (loser, winner)
 
     # 1, 2 and 4 once more, as a DBA would check them.
     async with pool.acquire() as connection:

@@ -56,9 +56,12 @@ async def test_removing_the_shared_phone_splits_two_people_into_two_customers(re
 
 
 async def test_removal_is_audited_by_contact_ids(remove, wrongly_joined, pool):
+    last_event_before = await pool.fetchval("SELECT max(id) FROM identity_event")
+
     await remove(1, {"phoneNumber": "555"})
 
-    events = await pool.fetch("SELECT kind, contact_ids, customer_id, request_id FROM identity_event ORDER BY id")
+    events = await pool.fetch("SELECT kind, contact_ids, customer_id, request_id FROM identity_event"
+                              " WHERE id > $1 ORDER BY id", last_event_before)
     assert [(event["kind"], list(event["contact_ids"]), event["customer_id"]) for event in events] == [
         ("identifier_removed", [1], 1), ("relinked", [2, 1], 2), ("identifier_removed", [2], 2),
     ]
@@ -66,10 +69,13 @@ async def test_removal_is_audited_by_contact_ids(remove, wrongly_joined, pool):
 
 
 async def test_events_carry_the_request_id(client, admin_headers, wrongly_joined, pool):
+    last_event_before = await pool.fetchval("SELECT max(id) FROM identity_event")
+
     await client.post("/customers/1/remove-identifier", json={"phoneNumber": "555"},
                       headers={**admin_headers, "X-Request-ID": "ticket-4242"})
 
-    assert set(await pool.fetchval("SELECT array_agg(DISTINCT request_id) FROM identity_event")) == {"ticket-4242"}
+    assert set(await pool.fetchval("SELECT array_agg(DISTINCT request_id) FROM identity_event WHERE id > $1",
+                                   last_event_before)) == {"ticket-4242"}
 
 
 async def test_a_contact_left_with_nothing_new_is_deleted(identify, remove, pool):
@@ -115,11 +121,12 @@ async def test_removal_and_erasure_of_a_contact_that_is_not_live_are_409(remove,
 ])
 async def test_removal_needs_exactly_one_valid_identifier(remove, identify, pool, body, kind):
     await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
+    events_before = await pool.fetchval("SELECT count(*) FROM identity_event")
 
     response, answer = await remove(1, body)
 
     assert_problem(response.status, response.headers, answer, status=400, kind=kind)
-    assert await pool.fetchval("SELECT count(*) FROM identity_event") == 0
+    assert await pool.fetchval("SELECT count(*) FROM identity_event") == events_before
 
 
 async def test_erasure_removes_every_value_from_the_whole_database(erase, wrongly_joined, pool):
@@ -148,8 +155,8 @@ async def every_row_of_every_table(pool) -> str:
 async def test_erasure_keeps_an_erased_event_and_the_keyed_hashes_of_the_values(erase, wrongly_joined, pool):
     await erase(3)
 
-    assert await pool.fetchrow("SELECT kind, contact_ids, customer_id FROM identity_event") == (
-        "erased", [1, 2, 3], 1)
+    assert await pool.fetchrow("SELECT kind, contact_ids, customer_id FROM identity_event"
+                               " ORDER BY id DESC LIMIT 1") == ("erased", [1, 2, 3], 1)
     expected = {hmac.new(TEST_SUPPRESSION_KEY.encode(), identifier.encode(), hashlib.sha256).digest()
                 for identifier in ("email:marty@hillvalley.edu", "email:jennifer@hillvalley.edu",
                                    "phone:555", "phone:888")}

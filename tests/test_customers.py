@@ -104,6 +104,7 @@ async def test_events_of_a_customer_include_those_of_its_own_changes(get, client
 
     assert response.status == 200
     assert [(event["kind"], event["contactIds"], event["customerId"]) for event in body["events"]] == [
+        ("created_primary", [1], 1), ("created_secondary", [2], 1),
         # 2 kept its email and left: its relinking names 1, its old primary.
         ("identifier_removed", [1], 1), ("relinked", [2, 1], 2),
     ]
@@ -124,9 +125,11 @@ async def test_events_are_paged_oldest_first_with_a_next_cursor(get, client, adm
     _, first = await get("/customers/1/events?limit=1")
     _, second = await get(f"/customers/1/events?limit=1&after={first['next']}")
     _, rest = await get(f"/customers/1/events?after={second['next']}")
+    _, everything = await get("/customers/1/events")
 
     ids = [event["id"] for page in (first, second, rest) for event in page["events"]]
-    assert ids == sorted(ids) and len(ids) == 2
+    assert ids == [event["id"] for event in everything["events"]] == sorted(ids)
+    assert len(ids) == 5  # created_primary, two created_secondary, two identifier_removed
     assert rest["next"] is None
 
 

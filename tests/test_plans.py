@@ -171,7 +171,7 @@ async def plans_of_every_request(url: str) -> list[dict]:
 
     async def every_request(connection, statements):
         for details in requests().values():
-            await identify(connection, statements, details, max_attempts=1)
+            await identify(connection, statements, details, request_id="test:plans", max_attempts=1)
 
     return await plans_of(url, every_request)
 

@@ -1,101 +1,16 @@
--- The identify use case as one database function, so that a request is one round trip.
---
--- Three functions, each with its header: customer_roots and customer_members are the two
--- walks of the linked_id graph (up to the primaries, down to every member), identify_contact
--- is the use case built on them. The service calls identify_contact through sql/identify.sql.
+-- identify_contact: the whole of POST /identify as one database function, so that a request
+-- is one round trip, and every change it makes is recorded in identity_event in the same
+-- transaction, by the statements that make it.
 --
 -- Installed by this versioned migration, and changed only by later migrations (CREATE OR
 -- REPLACE in a new file): the function a database runs is then always the one its
 -- applied migrations name, /readyz reports a database whose function is older than the
--- service, and no step re-creates it behind a running service's back.
+-- service, and nothing re-creates it behind a running service's back. It comes after the
+-- event table (0004) it writes to, and builds on the walks of 0002.
 --
--- How the plans stay index probes whatever the statistics: every step of a walk is a
--- LATERAL subquery keyed by the row before it and fenced with OFFSET 0, which the planner
--- cannot pull up into a join over the whole table; customer_roots and customer_members are
--- plain SQL functions that the planner inlines into the statements that call them (so they
--- are planned once per session with their caller, not on every call: their arguments must
--- never hold a subquery, which stops the inlining); and
--- identify_contact pins its plans (SET clauses below) so that a table that is empty,
--- unanalyzed, or one giant customer cannot make a scan look cheaper.
--- tests/test_plans.py checks every plan of every request in such states.
-
-
--- The roots of the customers a request's identifiers belong to.
--- $1 email text: normalized email, or NULL
--- $2 phone_number text: normalized phone number, or NULL
--- returns: (id bigint, linked_id bigint) per root: a live contact with no live parent, a
---   primary (linked_id NULL) or a contact whose primary was deleted (linked_id as seen).
---   No rows: nothing matches.
--- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched), contact_pkey
---   (one probe per step up)
--- locks: none
-CREATE FUNCTION customer_roots(email text, phone_number text)
-RETURNS TABLE (id bigint, linked_id bigint)
-LANGUAGE sql
-STABLE
-AS $function$
-WITH RECURSIVE matched AS (
-    SELECT contact.id, contact.linked_id
-    FROM contact
-    WHERE contact.deleted_at IS NULL
-      AND (contact.email = customer_roots.email OR contact.phone_number = customer_roots.phone_number)
-),
--- Walk up linked_id to any depth; UNION (not UNION ALL) ends the walk on cycles.
-ancestry AS (
-    SELECT matched.id, matched.linked_id
-    FROM matched
-    UNION
-    SELECT parent.id, parent.linked_id
-    FROM ancestry
-    CROSS JOIN LATERAL (
-        SELECT contact.id, contact.linked_id
-        FROM contact
-        WHERE contact.id = ancestry.linked_id
-          AND contact.deleted_at IS NULL
-        OFFSET 0
-    ) AS parent
-)
-SELECT ancestry.id, ancestry.linked_id
-FROM ancestry
-WHERE NOT EXISTS (SELECT FROM ancestry AS parent WHERE parent.id = ancestry.linked_id)
-$function$;
-
-
--- Every live contact of the customer with this root, at any depth below it.
--- $1 root_id bigint: a root, as customer_roots returns them
--- returns: (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz,
---   depth integer) per contact; depth 0 is the root itself, 1 a contact linked straight to
---   it (a customer in order has no other depth).
--- indexes: contact_pkey (the root), contact_linked_id_idx (one probe per member)
--- locks: none
-CREATE FUNCTION customer_members(root_id bigint)
-RETURNS TABLE (id bigint, email text, phone_number text, linked_id bigint, created_at timestamptz,
-               depth integer)
-LANGUAGE sql
-STABLE
-AS $function$
--- UNION ALL: below a root the links form a tree (a contact has one linked_id), so nothing
--- repeats, and no hash table is built for the planner's guess of the cluster's size.
-WITH RECURSIVE member AS (
-    SELECT contact.id, contact.email, contact.phone_number, contact.linked_id, contact.created_at,
-           0 AS depth
-    FROM contact
-    WHERE contact.id = customer_members.root_id
-    UNION ALL
-    SELECT child.id, child.email, child.phone_number, child.linked_id, child.created_at,
-           member.depth + 1
-    FROM member
-    CROSS JOIN LATERAL (
-        SELECT contact.id, contact.email, contact.phone_number, contact.linked_id, contact.created_at
-        FROM contact
-        WHERE contact.linked_id = member.id
-          AND contact.deleted_at IS NULL
-        OFFSET 0
-    ) AS child
-)
-SELECT member.id, member.email, member.phone_number, member.linked_id, member.created_at, member.depth
-FROM member
-$function$;
+-- Its plans are pinned by its SET clauses: made once per session, and no statistics (an
+-- empty or never analyzed table, one giant customer) can make a scan of contact or a merge
+-- join look cheaper than the index probes. tests/test_plans.py checks them.
 
 
 -- Find or build the customer of one checkout: the whole of POST /identify in one call.
@@ -117,8 +32,13 @@ $function$;
 --   5. create:  when the request brings an email or phone the merged customer lacks, one
 --               contact holding both values: a secondary of the winner, or a new primary.
 --   6. answer:  the customer, primary first, then by creation.
+-- Each change is an event in identity_event (ids only, never emails or phones): merged
+-- {loser, winner} per demoted primary, relinked {contact, its previous primary} per other
+-- contact whose link changed, created_primary or created_secondary {new contact}; the
+-- customer_id of each is the primary afterwards.
 -- $1 request_email text: normalized email, or NULL when the request has none
 -- $2 request_phone_number text: normalized phone number, or NULL when the request has none
+-- $3 request_id text: what caused the call (the request's X-Request-ID), kept with its events
 -- returns: one row (primary_contact_id bigint, emails text[], phone_numbers text[],
 --   secondary_contact_ids bigint[], outcome text): the primary's email first, then every
 --   other distinct email in contact creation order, phones likewise, the other contacts by
@@ -129,8 +49,9 @@ $function$;
 --   'phone:', ascending; FOR NO KEY UPDATE on each root, ascending id; the UPDATE's row locks
 --   on relinked members (all in locked customers); FOR KEY SHARE on the winner (foreign key
 --   check of the insert). Advisory locks first, row locks second, each in ascending order,
---   never waiting for an advisory lock while holding a row lock: no cycle of waits.
-CREATE FUNCTION identify_contact(request_email text, request_phone_number text)
+--   never waiting for an advisory lock while holding a row lock: no cycle of waits. The
+--   events are inserted (identity_event takes no other locks).
+CREATE FUNCTION identify_contact(request_email text, request_phone_number text, request_id text)
 RETURNS TABLE (primary_contact_id bigint, emails text[], phone_numbers text[],
                secondary_contact_ids bigint[], outcome text)
 LANGUAGE plpgsql
@@ -150,6 +71,7 @@ DECLARE
     winner_id bigint;
     winner_created_at timestamptz;
     member_ids bigint[];
+    member_linked_ids bigint[];
     member_emails text[];
     member_phone_numbers text[];
     created_id bigint;
@@ -205,7 +127,8 @@ BEGIN
 
         -- 4. merge: a fresh snapshot, with every lock held, sees the locked customers as they are.
         WITH member AS (
-            SELECT gathered.id, gathered.email, gathered.phone_number, gathered.created_at, gathered.depth
+            SELECT gathered.id, gathered.email, gathered.phone_number, gathered.linked_id, gathered.created_at,
+                   gathered.depth
             FROM unnest(root_ids) AS locked (id)
             CROSS JOIN LATERAL customer_members(locked.id) AS gathered
         ),
@@ -219,12 +142,25 @@ BEGIN
         SELECT winner.id,
                winner.created_at,
                array_agg(member.id ORDER BY member.id = winner.id DESC, member.created_at, member.id),
+               array_agg(member.linked_id ORDER BY member.id = winner.id DESC, member.created_at, member.id),
                array_agg(member.email ORDER BY member.id = winner.id DESC, member.created_at, member.id),
                array_agg(member.phone_number ORDER BY member.id = winner.id DESC, member.created_at, member.id)
-        INTO winner_id, winner_created_at, member_ids, member_emails, member_phone_numbers
+        INTO winner_id, winner_created_at, member_ids, member_linked_ids, member_emails, member_phone_numbers
         FROM member
         CROSS JOIN winner
         GROUP BY winner.id, winner.created_at;
+
+        -- The events of the relinking below, from what the locked snapshot holds: every
+        -- other root is demoted (merged), every other contact whose link changes is relinked.
+        INSERT INTO identity_event (kind, contact_ids, customer_id, request_id)
+        SELECT CASE WHEN demoted THEN 'merged' ELSE 'relinked' END,
+               CASE WHEN demoted THEN ARRAY[member.id, winner_id]
+                    ELSE ARRAY[member.id, coalesce(member.linked_id, member.id)] END,
+               winner_id,
+               request_id
+        FROM unnest(member_ids, member_linked_ids) AS member (id, linked_id)
+        CROSS JOIN LATERAL (SELECT member.id <> winner_id AND member.id = ANY (root_ids) AS demoted) AS root
+        WHERE member.linked_id IS DISTINCT FROM NULLIF(winner_id, member.id);
 
         -- NULLIF: the winner gets NULL (primary), every other member the winner's id.
         UPDATE contact
@@ -246,6 +182,10 @@ BEGIN
                     GREATEST(clock_timestamp(), winner_created_at),
                     GREATEST(clock_timestamp(), winner_created_at))
             RETURNING contact.id INTO created_id;
+
+            INSERT INTO identity_event (kind, contact_ids, customer_id, request_id)
+            VALUES (CASE WHEN winner_id IS NULL THEN 'created_primary' ELSE 'created_secondary' END,
+                    ARRAY[created_id], coalesce(winner_id, created_id), request_id);
 
             member_ids := coalesce(member_ids, '{}') || created_id;
             member_emails := coalesce(member_emails, '{}') || request_email;
