@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from .layout import DEFAULT_EMBEDDED_PG_DIR, working_root
+from .phone_numbers import is_known_region
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Setting("IDENTIFY_API_KEY_REQUIRED", "false", "true: POST /identify needs an API key (any scope)"),
     Setting("METRICS_API_KEY_REQUIRED", "false", "true: GET /metrics needs an API key (any scope)"),
+    Setting("DEFAULT_PHONE_REGION", "", "ISO 3166 region (US, IN, …) whose numbers are stored in E.164; empty: "
+            "phones are stored as digits with an optional leading +"),
+    Setting("MAX_EMAILS_PER_CUSTOMER", "50", "a merge or new contact that would give a customer more emails is refused"),
+    Setting("MAX_PHONES_PER_CUSTOMER", "50", "a merge or new contact that would give a customer more phones is refused"),
+    Setting("MAX_CONTACTS_PER_CUSTOMER", "1000",
+            "a merge or new contact that would give a customer more contacts is refused"),
+    Setting("AUTO_BLOCK_AFTER", "3", "a value whose requests a cap refused this many times is blocked (source auto)"),
     Setting("SUPPRESSION_KEY", "", "secret for the keyed hashes of erased emails and phones; empty: SUPPRESSION_KEY_FILE"),
     Setting("SUPPRESSION_KEY_FILE", ".data/suppression-key",
             "file holding the suppression key when SUPPRESSION_KEY is empty; created on first start; relative to the "
@@ -78,6 +86,11 @@ class Settings:
     log_level: str
     identify_api_key_required: bool
     metrics_api_key_required: bool
+    default_phone_region: str
+    max_emails_per_customer: int
+    max_phones_per_customer: int
+    max_contacts_per_customer: int
+    auto_block_after: int
     suppression_key: str
     suppression_key_file: Path
 
@@ -95,6 +108,10 @@ class Settings:
         log_level = get("LOG_LEVEL").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+        default_phone_region = get("DEFAULT_PHONE_REGION").upper()
+        if default_phone_region and not is_known_region(default_phone_region):
+            raise ConfigError(f"DEFAULT_PHONE_REGION must be an ISO 3166 region such as US or IN, "
+                              f"not {default_phone_region!r}")
         return cls(
             database_url=_database_url(get),
             embedded_pg_dir=_working_path(get("EMBEDDED_PG_DIR") or str(DEFAULT_EMBEDDED_PG_DIR)),
@@ -113,6 +130,11 @@ class Settings:
             log_level=log_level,
             identify_api_key_required=_yes_or_no(get, "IDENTIFY_API_KEY_REQUIRED"),
             metrics_api_key_required=_yes_or_no(get, "METRICS_API_KEY_REQUIRED"),
+            default_phone_region=default_phone_region,
+            max_emails_per_customer=_whole_number(get, "MAX_EMAILS_PER_CUSTOMER"),
+            max_phones_per_customer=_whole_number(get, "MAX_PHONES_PER_CUSTOMER"),
+            max_contacts_per_customer=_whole_number(get, "MAX_CONTACTS_PER_CUSTOMER"),
+            auto_block_after=_whole_number(get, "AUTO_BLOCK_AFTER"),
             suppression_key=get("SUPPRESSION_KEY"),
             suppression_key_file=_working_path(get("SUPPRESSION_KEY_FILE")),
         )

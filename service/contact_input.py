@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import orjson
 
+from .phone_numbers import InvalidPhoneNumber, to_e164
+
 MAX_EMAIL_LENGTH = 254
 MAX_PHONE_DIGITS = 20
 
@@ -31,13 +33,26 @@ class InvalidInput(ValueError):
 
 @dataclass(frozen=True)
 class ContactDetails:
-    """Normalized identifiers of one checkout; at least one is set."""
+    """Normalized identifiers of one checkout; at least one is given.
+
+    With a phone region, `phone_number` is the E.164 form and `phone_number_as_typed` the form
+    without a region (digits, optional leading +): a blocked phone matches either, so that
+    `0000000000` is ignored rather than refused as no number of the region. When the phone is
+    not a valid number of the region, `phone_number` is None and `phone_number_problem` says
+    why: the request is refused with it unless the phone is blocked (the database decides,
+    in the same call)."""
 
     email: str | None
     phone_number: str | None
+    phone_number_as_typed: str | None = None
+    phone_number_problem: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.phone_number_as_typed is None and self.phone_number_problem is None:
+            object.__setattr__(self, "phone_number_as_typed", self.phone_number)
 
 
-def parse_identify_body(body: bytes) -> ContactDetails:
+def parse_identify_body(body: bytes, phone_region: str = "") -> ContactDetails:
     document = _parse_json(body)
     if not isinstance(document, dict):
         raise InvalidInput(
@@ -49,7 +64,14 @@ def parse_identify_body(body: bytes) -> ContactDetails:
     phone_number = normalize_phone_number(document.get("phoneNumber"))
     if email is None and phone_number is None:
         raise InvalidInput("missing-identifier", "Give an email, a phoneNumber, or both; neither was given.")
-    return ContactDetails(email=email, phone_number=phone_number)
+    if not phone_region or phone_number is None:
+        return ContactDetails(email=email, phone_number=phone_number)
+    try:
+        return ContactDetails(email=email, phone_number=to_e164(phone_number, phone_region),
+                              phone_number_as_typed=phone_number)
+    except InvalidPhoneNumber as invalid:
+        return ContactDetails(email=email, phone_number=None, phone_number_as_typed=phone_number,
+                              phone_number_problem=str(invalid))
 
 
 def _parse_json(body: bytes) -> object:
@@ -91,7 +113,18 @@ def normalize_email(value: object) -> str | None:
     return email
 
 
-def normalize_phone_number(value: object) -> str | None:
+def normalize_phone_number(value: object, region: str = "") -> str | None:
+    """The phone as digits with an optional leading +; in E.164 when `region` is given."""
+    phone_number = _phone_digits(value)
+    if not region or phone_number is None:
+        return phone_number
+    try:
+        return to_e164(phone_number, region)
+    except InvalidPhoneNumber as invalid:
+        raise InvalidInput("invalid-field", str(invalid), "phoneNumber") from None
+
+
+def _phone_digits(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):

@@ -60,7 +60,8 @@ async def get_customer(request: web.Request) -> web.Response:
 async def get_customers(request: web.Request) -> web.Response:
     try:
         email = normalize_email(request.query.get("email"))
-        phone_number = normalize_phone_number(request.query.get("phoneNumber"))
+        phone_number = normalize_phone_number(request.query.get("phoneNumber"),
+                                              request.app[SETTINGS].default_phone_region)
     except InvalidInput as invalid:
         raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
     if email is None and phone_number is None:

@@ -48,6 +48,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "payload-too-large": ProblemType(413, "Body too large"),
     "unsupported-media-type": ProblemType(415, "Body must be application/json"),
     "unsupported-content-encoding": ProblemType(415, "Body compressed in an unknown way"),
+    "blocked-identifier": ProblemType(422, "Only blocked identifiers given"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
     "database-unavailable": ProblemType(503, "Database unavailable"),
     "database-timeout": ProblemType(503, "Database too slow"),

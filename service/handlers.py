@@ -7,7 +7,8 @@ from aiohttp import web
 
 from .contact_input import ContactDetails, InvalidInput, parse_identify_body
 from .errors import Problem, contention_problem
-from .identify import TooMuchContention, identify
+from .guardrails import Guardrails, log_quarantine, protection_headers
+from .identify import EveryIdentifierBlocked, TooMuchContention, identify
 from .keys import REQUEST_ID, SETTINGS, STATEMENTS
 from .observability import METRICS
 from .request_body import read_body
@@ -24,14 +25,28 @@ async def post_identify(request: web.Request) -> web.Response:
         # committed, the same request again gives the same customer and writes nothing twice.
         async with request_connection(request) as connection:
             identity = await identify(connection, request.app[STATEMENTS], details, request_id=request[REQUEST_ID],
-                                      max_attempts=settings.identify_max_attempts)
+                                      max_attempts=settings.identify_max_attempts,
+                                      guardrails=Guardrails.from_settings(settings))
     except TooMuchContention:
         raise contention_problem() from None
+    except InvalidInput as invalid:
+        raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
+    except EveryIdentifierBlocked as blocked:
+        request.app[METRICS].outcomes.labels("blocked").inc()
+        raise Problem("blocked-identifier",
+                      f"The {' and the '.join(blocked.fields)} given {'are' if len(blocked.fields) > 1 else 'is a'} "
+                      f"blocked value{'s' if len(blocked.fields) > 1 else ''}, which cannot identify a customer; "
+                      "nothing usable was left and nothing was written.",
+                      field=blocked.fields[0], headers=protection_headers(blocked.fields, None)) from None
     metrics = request.app[METRICS]
     metrics.outcomes.labels(identity.outcome.value).inc()
     if identity.retries:
         metrics.retries.inc(identity.retries)
-    return web.Response(body=orjson.dumps(identity.as_json()), content_type="application/json")
+    if identity.guardrail:
+        metrics.guardrail_refusals.labels(identity.guardrail).inc()
+        log_quarantine(identity.quarantined, Guardrails.from_settings(settings), identity.primary_contact_id)
+    return web.Response(body=orjson.dumps(identity.as_json()), content_type="application/json",
+                        headers=protection_headers(identity.ignored, identity.guardrail))
 
 
 async def read_contact_details(request: web.Request) -> ContactDetails:
@@ -43,6 +58,6 @@ async def read_contact_details(request: web.Request) -> ContactDetails:
         )
     body = await read_body(request, timeout_seconds=request.app[SETTINGS].client_body_timeout_ms / 1000)
     try:
-        return parse_identify_body(body)
+        return parse_identify_body(body, request.app[SETTINGS].default_phone_region)
     except InvalidInput as invalid:
         raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None

@@ -48,6 +48,10 @@ class Metrics:
             "identity_identify_retries", "Write transactions tried again after meeting a concurrent change",
             registry=self.registry,
         )
+        self.guardrail_refusals = Counter(
+            "identity_guardrail_refusals", "Merges or new contacts refused because a customer would exceed a cap",
+            ["cap"], registry=self.registry,
+        )
         self.connections_refused = Counter(
             "identity_http_connections_refused", "Client connections refused because MAX_CONNECTIONS were open",
             registry=self.registry,

@@ -1,21 +1,29 @@
 -- Find or build the customer of one checkout: the whole of POST /identify, one round trip.
 -- The use case is the database function identify_contact (source and header in
--- migrations/0007.identify-contact-function.sql): a read-only snapshot answers a request
--- that brings nothing new for one customer in order; any other request locks its
--- identifiers, then its customers' primaries, merges them into the oldest and records
--- what is new, with an event per change in identity_event, in the one implicit transaction
--- of this statement.
+-- migrations/0009.identify-contact-guardrails.sql): blocked values are treated as absent;
+-- a read-only snapshot answers a request that brings nothing new for one customer in
+-- order; any other request locks its identifiers, then its customers' primaries, merges
+-- them into the oldest and records what is new, unless that would take the customer over
+-- a cap, with an event per change in identity_event, in the one implicit transaction of
+-- this statement.
 -- $1 email text: normalized email, or NULL when the request has none
--- $2 phone_number text: normalized phone number, or NULL when the request has none
--- $3 request_id text: the request's X-Request-ID, kept with the events of what it changed
+-- $2 phone_number text: normalized phone number, or NULL when the request has none or it is not valid for the region
+-- $3 phone_number_as_typed text: the phone as digits with an optional leading +, or NULL when the request has none
+-- $4 request_id text: the request's X-Request-ID, kept with the events of what it changed
+-- $5 max_emails integer: MAX_EMAILS_PER_CUSTOMER
+-- $6 max_phones integer: MAX_PHONES_PER_CUSTOMER
+-- $7 max_contacts integer: MAX_CONTACTS_PER_CUSTOMER
+-- $8 auto_block_after integer: AUTO_BLOCK_AFTER
 -- returns: one row (primary_contact_id bigint, emails text[], phone_numbers text[],
---   secondary_contact_ids bigint[], outcome text); outcome is unchanged, created_primary,
---   created_secondary or merged. SQLSTATE 40001 (serialization_failure) when a customer
---   changed under the call: nothing was written, call again.
--- indexes: contact_email_live_idx, contact_phone_number_live_idx, contact_pkey,
---   contact_linked_id_idx (probes only; see the function)
+--   secondary_contact_ids bigint[], outcome text, ignored text[], guardrail text,
+--   quarantined text[]); outcome is unchanged, created_primary, created_secondary, merged
+--   or blocked (no customer: every value given was blocked). SQLSTATE 40001
+--   (serialization_failure) when a customer changed under the call, 22023
+--   (invalid_parameter_value) when the phone is not valid and not blocked: nothing was written.
+-- indexes: blocked_identifier_pkey, contact_email_live_idx, contact_phone_number_live_idx,
+--   contact_pkey, contact_linked_id_idx, guardrail_refusal_pkey (probes only; see the function)
 -- locks: advisory transaction locks on the identifiers, then FOR NO KEY UPDATE on the
 --   primaries, both in ascending order, only when something must be written; inserts
---   into identity_event
-SELECT primary_contact_id, emails, phone_numbers, secondary_contact_ids, outcome
-FROM identify_contact($1::text, $2::text, $3::text);
+--   into identity_event; a refusal's rows of guardrail_refusal and blocked_identifier
+SELECT primary_contact_id, emails, phone_numbers, secondary_contact_ids, outcome, ignored, guardrail, quarantined
+FROM identify_contact($1::text, $2::text, $3::text, $4::text, $5::integer, $6::integer, $7::integer, $8::integer);

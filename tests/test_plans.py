@@ -14,6 +14,7 @@ index condition (a walk over the whole index).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 
@@ -22,7 +23,8 @@ import pytest
 
 from service.contact_input import ContactDetails
 from service.db import SERVER_SETTINGS
-from service.identify import identify
+from service.guardrails import Guardrails
+from service.identify import EveryIdentifierBlocked, identify
 from service.migrations import apply_migrations
 from service.sql import Statements
 
@@ -101,6 +103,22 @@ def requests() -> dict[str, ContactDetails]:
     }
 
 
+# Caps no customer of the states reaches, and caps that refuse every merge or new email.
+PLAN_GUARDRAILS = Guardrails(max_emails=1_000_000, max_phones=1_000_000, max_contacts=1_000_000, auto_block_after=3)
+TIGHT_GUARDRAILS = Guardrails(max_emails=1, max_phones=2, max_contacts=2, auto_block_after=2)
+
+
+def capped_requests() -> dict[str, ContactDetails]:
+    """Requests refused by TIGHT_GUARDRAILS (on the customers the states create), and blocked values."""
+    return {
+        "bridge two customers over a cap": ContactDetails("p6@plan.test", "17"),
+        "giant customer over a cap": ContactDetails("giant2@plan.test", "9003"),
+        "giant customer over a cap again (auto-quarantine)": ContactDetails("giant3@plan.test", "30"),
+        "a blocked phone and a new email": ContactDetails("blocked@plan.test", "0000000000"),
+        "blocked values only": ContactDetails("test@test.com", "1111111111"),
+    }
+
+
 @pytest.fixture(scope="module")
 def auto_explain_available(server_url) -> None:
     """auto_explain ships with PostgreSQL's contrib modules (the machine's server has them;
@@ -171,7 +189,12 @@ async def plans_of_every_request(url: str) -> list[dict]:
 
     async def every_request(connection, statements):
         for details in requests().values():
-            await identify(connection, statements, details, request_id="test:plans", max_attempts=1)
+            await identify(connection, statements, details, request_id="test:plans", max_attempts=1,
+                           guardrails=PLAN_GUARDRAILS)
+        for details in capped_requests().values():
+            with contextlib.suppress(EveryIdentifierBlocked):
+                await identify(connection, statements, details, request_id="test:plans", max_attempts=1,
+                               guardrails=TIGHT_GUARDRAILS)
 
     return await plans_of(url, every_request)
 
