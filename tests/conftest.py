@@ -84,6 +84,27 @@ def settings(database_url) -> Settings:
     return Settings.from_environ({"DATABASE_URL": database_url, "SUPPRESSION_KEY": TEST_SUPPRESSION_KEY})
 
 
+def settings_with(database_url: str, **values: str) -> Settings:
+    return Settings.from_environ({"DATABASE_URL": database_url, "SUPPRESSION_KEY": TEST_SUPPRESSION_KEY, **values})
+
+
+@pytest.fixture
+def service(aiohttp_client, database_url, pool):
+    """service(**settings) starts the app with those settings; it returns post(body) -> (status, headers, body)."""
+
+    async def start(**values: str):
+        client = await aiohttp_client(create_app(settings_with(database_url, **values), pool=pool))
+
+        async def post(body: dict):
+            response = await client.post("/identify", json=body)
+            return response.status, response.headers, await response.json(content_type=None)
+
+        post.client = client
+        return post
+
+    return start
+
+
 @pytest.fixture
 def statements() -> Statements:
     return Statements.load()
