@@ -14,7 +14,8 @@ from .migrations import apply_migrations
 from .sql import Statements
 
 
-async def _on_database(settings: Settings, work):
+async def on_migrated_database(settings: Settings, work):
+    """`work(connection, statements)` on the migrated database of the settings, for a command."""
     statements = Statements.load()
     async with database(settings) as database_url:
         await asyncio.to_thread(apply_migrations, database_url, statements)
@@ -32,7 +33,7 @@ def create_key(settings: Settings, name: str, scope: str) -> int:
         return await connection.fetchrow(statements.create_api_key.text, name, scope, secret_hash(secret))
 
     try:
-        key = asyncio.run(_on_database(settings, work))
+        key = asyncio.run(on_migrated_database(settings, work))
     except asyncpg.UniqueViolationError:
         print(f"a key named {name} exists already", file=sys.stderr)
         return 1
@@ -48,7 +49,7 @@ def list_keys(settings: Settings) -> int:
     async def work(connection, statements):
         return await connection.fetch(statements.list_api_keys.text)
 
-    keys = asyncio.run(_on_database(settings, work))
+    keys = asyncio.run(on_migrated_database(settings, work))
     print(f"{'name':<24} {'scope':<6} {'created':<20} {'last used':<20} revoked")
     for key in keys:
         print(f"{key['name']:<24} {key['scope']:<6} {_when(key['created_at']):<20} {_when(key['last_used_at']):<20} "
@@ -60,7 +61,7 @@ def revoke_key(settings: Settings, name: str) -> int:
     async def work(connection, statements):
         return await connection.fetchval(statements.revoke_api_key.text, name)
 
-    revoked_at = asyncio.run(_on_database(settings, work))
+    revoked_at = asyncio.run(on_migrated_database(settings, work))
     if revoked_at is None:
         print(f"no key is named {name}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""The command line: start the service, migrate its database, check its data, manage API keys.
+"""The command line: start the service, migrate its database, check its data, manage API keys and
+blocked values.
 
 Installed, it is the `identity-service` command (pyproject.toml); in a checkout,
 `.venv/bin/python run.py` runs the same. A command that cannot run (a setting the service
@@ -95,6 +96,16 @@ def keys(settings: Settings, args: argparse.Namespace) -> int:
     return api_keys.list_keys(settings)
 
 
+def blocklist(settings: Settings, args: argparse.Namespace) -> int:
+    from . import blocklist_cli
+
+    if args.action == "add":
+        return blocklist_cli.add(settings, args.kind, args.value, args.reason)
+    if args.action == "remove":
+        return blocklist_cli.remove(settings, args.kind, args.value)
+    return blocklist_cli.list_values(settings, args.source)
+
+
 def _parser() -> argparse.ArgumentParser:
     settings_help = "\n".join(
         f"  {setting.name:<22} {setting.help}" + (f" (default: {setting.default})" if setting.default else "")
@@ -113,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
         ("keys", keys, "API keys: `keys create NAME --scope read|admin` (prints the secret once), `keys list`, "
                        "`keys revoke NAME`"),
+        ("blocklist", blocklist, "blocked values: `blocklist add email|phone VALUE --reason WHY`, "
+                                 "`blocklist remove email|phone VALUE`, `blocklist list [--source default|admin|auto]`"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(command=function)
@@ -128,8 +141,22 @@ def _parser() -> argparse.ArgumentParser:
             actions.add_parser("list", help="list the keys (never their secrets)")
             revoke = actions.add_parser("revoke", help="revoke a key; requests with it get 401 from then on")
             revoke.add_argument("name", help="the key's name")
+        if function is blocklist:
+            _add_blocklist_actions(command)
     parser.set_defaults(command=serve)
     return parser
+
+
+def _add_blocklist_actions(command: argparse.ArgumentParser) -> None:
+    actions = command.add_subparsers(title="actions", dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="block a value: /identify treats it as absent from the next request on")
+    remove = actions.add_parser("remove", help="unblock a value (and forget its guardrail refusals)")
+    for action in (add, remove):
+        action.add_argument("kind", choices=("email", "phone"))
+        action.add_argument("value", help="the email or phone, as a request would send it")
+    add.add_argument("--reason", required=True, help="why, for the next operator")
+    listing = actions.add_parser("list", help="list the blocked values")
+    listing.add_argument("--source", choices=("default", "admin", "auto"), help="only those of this source")
 
 
 def _positive_whole_number(text: str) -> int:

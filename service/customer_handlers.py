@@ -102,6 +102,8 @@ async def get_customer_explain(request: web.Request) -> web.Response:
 async def post_remove_identifier(request: web.Request) -> web.Response:
     contact_id = _contact_id(request)
     identifier = await read_contact_details(request)
+    if identifier.phone_number_problem:
+        raise Problem("invalid-field", identifier.phone_number_problem, field="phoneNumber")
     if identifier.email is not None and identifier.phone_number is not None:
         raise Problem("invalid-body", 'Give one identifier to remove: {"email": ...} or {"phoneNumber": ...}, not both.')
     settings = request.app[SETTINGS]

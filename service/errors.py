@@ -42,6 +42,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "not-found": ProblemType(404, "Not found"),
     "contact-not-found": ProblemType(404, "Contact not found"),
     "contacts-not-linked": ProblemType(404, "Contacts not linked"),
+    "not-blocked": ProblemType(404, "Value not blocked"),
     "method-not-allowed": ProblemType(405, "Method not allowed"),
     "request-timeout": ProblemType(408, "Body arrived too slowly"),
     "contact-not-live": ProblemType(409, "Contact not live"),

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import customer_handlers, handlers, health, openapi
+from . import blocklist_handlers, customer_handlers, handlers, health, openapi
 from .config import Settings
 
 ROUTES = [
@@ -13,26 +13,33 @@ ROUTES = [
     web.get("/customers/{contactId}/events", customer_handlers.get_customer_events),
     web.get("/customers/{contactId}/explain", customer_handlers.get_customer_explain),
     web.post("/customers/{contactId}/remove-identifier", customer_handlers.post_remove_identifier),
+    web.get("/blocklist/{kind}/{value}", blocklist_handlers.get_blocked_value),
+    web.put("/blocklist/{kind}/{value}", blocklist_handlers.put_blocked_value),
+    web.delete("/blocklist/{kind}/{value}", blocklist_handlers.delete_blocked_value),
     web.get("/healthz", health.get_healthz),
     web.get("/readyz", health.get_readyz),
     web.get("/metrics", health.get_metrics),
     web.get("/openapi.json", openapi.get_openapi_document),
 ]
 
-# Everything about customers always needs a key; admin includes read.
-CUSTOMER_SCOPES = {
+# Everything about customers and blocked values always needs a key; admin includes read.
+ALWAYS_PROTECTED_SCOPES = {
     customer_handlers.get_customers: "read",
     customer_handlers.get_customer: "read",
     customer_handlers.get_customer_events: "read",
     customer_handlers.get_customer_explain: "read",
     customer_handlers.delete_customer: "admin",
     customer_handlers.post_remove_identifier: "admin",
+    # The blocked values are personal data and steer every request: admin only, reading included.
+    blocklist_handlers.get_blocked_value: "admin",
+    blocklist_handlers.put_blocked_value: "admin",
+    blocklist_handlers.delete_blocked_value: "admin",
 }
 
 
 def required_scopes(settings: Settings) -> dict:
     """The scope each protected handler needs; /identify and /metrics only when the settings say so."""
-    scopes = dict(CUSTOMER_SCOPES)
+    scopes = dict(ALWAYS_PROTECTED_SCOPES)
     if settings.identify_api_key_required:
         scopes[handlers.post_identify] = "read"
     if settings.metrics_api_key_required:

@@ -56,6 +56,10 @@ class Statements:
     remove_identifier: Statement
     erase_customer: Statement
     record_erased_identifiers: Statement
+    block_identifier: Statement
+    unblock_identifier: Statement
+    find_blocked_identifier: Statement
+    list_blocked_identifiers: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:
