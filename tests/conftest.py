@@ -32,9 +32,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
 TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
 TEST_SUPPRESSION_KEY = "test-suppression-key"
-# The default blocked values of migration 0008 stay: every test runs with them, as a deployment does.
-EMPTY_EVERY_TABLE = ("TRUNCATE contact, identity_event, api_key, erased_identifier, guardrail_refusal RESTART IDENTITY;"
-                     " DELETE FROM blocked_identifier WHERE source <> 'default'")
+# Every test runs with the default blocked values of migration 0008, as a deployment does, even
+# after a test (the OpenAPI fuzzer) deleted some: a copy is kept when the database is migrated.
+KEEP_DEFAULT_BLOCKED_VALUES = "CREATE TABLE default_blocked_identifier AS SELECT * FROM blocked_identifier"
+EMPTY_EVERY_TABLE = (
+    "TRUNCATE contact, identity_event, api_key, erased_identifier, guardrail_refusal, blocked_identifier"
+    " RESTART IDENTITY;"
+    " INSERT INTO blocked_identifier SELECT * FROM default_blocked_identifier"
+)
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +72,12 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(server_url) -> str:
     """A fresh, migrated database for this test session."""
+    import psycopg
+
     with scratch_database(server_url, "identity_test") as url:
         apply_migrations(url, Statements.load())
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(KEEP_DEFAULT_BLOCKED_VALUES)
         yield url
 
 

@@ -41,10 +41,14 @@ def filter_body(context, body) -> bool:
 
 
 # GET /customers needs an email or a phoneNumber, remove-identifier exactly one of them (an empty
-# value counting as absent): rules between two values that the document states in words only.
+# value counting as absent), a blocked value must be an email or a phone as its kind says: rules
+# between two values that the document states in words only.
 CHECKS_THE_DOCUMENT_CANNOT_EXPRESS = {
     "GET /customers": [positive_data_acceptance],
     "POST /customers/{contactId}/remove-identifier": [positive_data_acceptance],
+    "GET /blocklist/{kind}/{value}": [positive_data_acceptance],
+    "PUT /blocklist/{kind}/{value}": [positive_data_acceptance],
+    "DELETE /blocklist/{kind}/{value}": [positive_data_acceptance],
 }
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
