@@ -106,6 +106,12 @@ def blocklist(settings: Settings, args: argparse.Namespace) -> int:
     return blocklist_cli.list_values(settings, args.source)
 
 
+def renormalize(settings: Settings, args: argparse.Namespace) -> int:
+    from .renormalize import run
+
+    return run(settings, dry_run=args.dry_run)
+
+
 def _parser() -> argparse.ArgumentParser:
     settings_help = "\n".join(
         f"  {setting.name:<22} {setting.help}" + (f" (default: {setting.default})" if setting.default else "")
@@ -126,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
                        "`keys revoke NAME`"),
         ("blocklist", blocklist, "blocked values: `blocklist add email|phone VALUE --reason WHY`, "
                                  "`blocklist remove email|phone VALUE`, `blocklist list [--source default|admin|auto]`"),
+        ("renormalize", renormalize, "bring stored phone numbers to the current rule (after DEFAULT_PHONE_REGION "
+                                     "changed), merging customers that then share a number; safe while serving"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(command=function)
@@ -143,6 +151,8 @@ def _parser() -> argparse.ArgumentParser:
             revoke.add_argument("name", help="the key's name")
         if function is blocklist:
             _add_blocklist_actions(command)
+        if function is renormalize:
+            command.add_argument("--dry-run", action="store_true", help="print what it would change; change nothing")
     parser.set_defaults(command=serve)
     return parser
 

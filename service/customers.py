@@ -137,7 +137,7 @@ async def remove_identifier(connection: asyncpg.Connection, statements: Statemen
                 raise ContactNotLive(contact_id)
             return await customers_of(connection, statements, contact_ids=outcome["primary_ids"])
 
-    return await _retrying(attempt, max_attempts)
+    return await retrying(attempt, max_attempts)
 
 
 async def erase(connection: asyncpg.Connection, statements: Statements, contact_id: int, *, request_id: str,
@@ -157,10 +157,11 @@ async def erase(connection: asyncpg.Connection, statements: Statements, contact_
             await connection.execute(statements.record_erased_identifiers.text, hmacs)
         return erased[0]["erased_customer_id"], sorted(row["erased_contact_id"] for row in erased)
 
-    return await _retrying(attempt, max_attempts)
+    return await retrying(attempt, max_attempts)
 
 
-async def _retrying(attempt, max_attempts: int):
+async def retrying(attempt, max_attempts: int):
+    """`attempt()` again after a short random pause when it met a concurrent change, up to max_attempts times."""
     for number in range(1, max_attempts + 1):
         try:
             return await attempt()

@@ -1,5 +1,5 @@
 """The caps on a customer's size and the threshold of auto-quarantine, as identify_contact takes
-them (migrations/0009.identify-contact-guardrails.sql): parameters, never hidden configuration."""
+them (migrations/0009.identify-contact-guardrails-and-renormalize.sql): parameters, never hidden configuration."""
 
 from __future__ import annotations
 

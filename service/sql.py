@@ -60,6 +60,9 @@ class Statements:
     unblock_identifier: Statement
     find_blocked_identifier: Statement
     list_blocked_identifiers: Statement
+    phone_numbers_page: Statement
+    renormalize_phone_number: Statement
+    renormalize_preview: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:

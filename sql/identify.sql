@@ -1,6 +1,6 @@
 -- Find or build the customer of one checkout: the whole of POST /identify, one round trip.
 -- The use case is the database function identify_contact (source and header in
--- migrations/0009.identify-contact-guardrails.sql): blocked values are treated as absent;
+-- migrations/0009.identify-contact-guardrails-and-renormalize.sql): blocked values are treated as absent;
 -- a read-only snapshot answers a request that brings nothing new for one customer in
 -- order; any other request locks its identifiers, then its customers' primaries, merges
 -- them into the oldest and records what is new, unless that would take the customer over

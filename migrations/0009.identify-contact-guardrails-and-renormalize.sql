@@ -1,4 +1,6 @@
--- identify_contact, protecting the identity graph (README "Protecting the identity graph"):
+-- identify_contact, protecting the identity graph (README "Protecting the identity graph"),
+-- and renormalize_phone_number, which brings stored phones to the current rule (below).
+-- identify_contact:
 -- blocked values are treated as absent, and a merge or new contact that would take a
 -- customer over a cap is refused. Replaces the function of migration 0007 (DROP + CREATE:
 -- its parameters and result columns change); everything else about it is as 0007 says:
@@ -7,6 +9,45 @@
 
 DROP FUNCTION identify_contact(text, text, text);
 
+
+-- Lock the roots a caller found under its advisory locks, FOR NO KEY UPDATE in ascending id
+-- order, and make sure none moved in between: a root that a concurrent merge demoted before
+-- the lock was granted raises serialization_failure (SQLSTATE 40001), and the caller's
+-- caller rolls back and calls again. Step 3 of identify_contact, and of renormalize_phone_number.
+-- $1 root_ids bigint[]: the roots, ascending
+-- $2 roots_seen_linked_to bigint[]: their linked_id as found, in the same order
+-- returns: nothing
+-- indexes: contact_pkey
+-- locks: FOR NO KEY UPDATE on each root, ascending id
+CREATE FUNCTION lock_customer_roots(root_ids bigint[], roots_seen_linked_to bigint[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_mergejoin = off
+AS $function$
+DECLARE
+    roots_now_linked_to bigint[];
+BEGIN
+    SELECT array_agg(locked.linked_id ORDER BY locked.id)
+    INTO roots_now_linked_to
+    FROM (
+        SELECT contact.id, contact.linked_id
+        FROM contact
+        WHERE contact.id = ANY (root_ids)
+          AND contact.deleted_at IS NULL
+        ORDER BY contact.id
+        FOR NO KEY UPDATE
+    ) AS locked;
+
+    IF roots_now_linked_to IS DISTINCT FROM roots_seen_linked_to THEN
+        RAISE EXCEPTION 'a customer to change moved before it could be locked'
+            USING ERRCODE = 'serialization_failure',
+                  HINT = 'Run the call again: it is idempotent.';
+    END IF;
+END
+$function$;
 
 -- Find or build the customer of one checkout: the whole of POST /identify in one call.
 -- First the request's values are looked up in blocked_identifier (one probe of its key per
@@ -92,7 +133,6 @@ DECLARE
     in_order boolean;
     root_ids bigint[];
     roots_seen_linked_to bigint[];
-    roots_now_linked_to bigint[];
     winner_id bigint;
     winner_created_at timestamptz;
     member_ids bigint[];
@@ -162,22 +202,7 @@ BEGIN
         INTO root_ids, roots_seen_linked_to
         FROM customer_roots(request_email, request_phone_number) AS root;
 
-        SELECT array_agg(locked.linked_id ORDER BY locked.id)
-        INTO roots_now_linked_to
-        FROM (
-            SELECT contact.id, contact.linked_id
-            FROM contact
-            WHERE contact.id = ANY (root_ids)
-              AND contact.deleted_at IS NULL
-            ORDER BY contact.id
-            FOR NO KEY UPDATE
-        ) AS locked;
-
-        IF roots_now_linked_to IS DISTINCT FROM roots_seen_linked_to THEN
-            RAISE EXCEPTION 'a customer this request matches changed before it could be locked'
-                USING ERRCODE = 'serialization_failure',
-                      HINT = 'Run the call again: it is idempotent.';
-        END IF;
+        PERFORM lock_customer_roots(root_ids, roots_seen_linked_to);
 
         -- 4. merge: a fresh snapshot, with every lock held, sees the locked customers as they are.
         WITH member AS (
@@ -337,6 +362,139 @@ BEGIN
         ORDER BY min(value.position)
     );
     secondary_contact_ids := member_ids[2:];
+    RETURN NEXT;
+END
+$function$;
+
+
+-- Bring one phone number to the current rule (`run.py renormalize`, service/renormalize.py): every
+-- live contact holding one of old_values gets new_value instead, and the customers that now
+-- share new_value are merged as a request carrying it would merge them, by identify_contact
+-- itself (the oldest wins; its merged and relinked events; the caps apply, and a blocked
+-- new_value glues nothing). A contact left with no value its older fellow members lack is
+-- deleted (a contact_deleted event), so no duplicate remains.
+-- Under the same locks as identify_contact, in the same order, so it is safe beside a
+-- running service: the advisory locks of every old value and of new_value, ascending; then
+-- the roots of their customers FOR NO KEY UPDATE, ascending (a root a concurrent merge
+-- demoted raises serialization_failure: the caller calls again); then the rows it changes.
+-- identify_contact takes the same locks again, which a transaction already holds.
+-- $1 old_values text[]: the phone numbers as stored, which the current rule writes as new_value
+-- $2 new_value text: the phone number under the current rule
+-- $3 request_id text: kept with the events (cli:renormalize)
+-- $4 max_emails integer: MAX_EMAILS_PER_CUSTOMER, for identify_contact
+-- $5 max_phones integer: MAX_PHONES_PER_CUSTOMER, for identify_contact
+-- $6 max_contacts integer: MAX_CONTACTS_PER_CUSTOMER, for identify_contact
+-- returns: one row (changed_contact_ids bigint[], merged_primary_ids bigint[],
+--   deleted_contact_ids bigint[], primary_contact_id bigint, guardrail text): the contacts
+--   whose phone was rewritten, the primaries demoted by the merge, the duplicates deleted, the
+--   customer holding new_value afterwards (NULL when new_value is blocked), the cap that
+--   refused the merge.
+-- indexes: contact_phone_number_live_idx (the values), those of customer_roots and
+--   customer_members, contact_pkey
+-- locks: as identify_contact, for every value of old_values and new_value
+CREATE FUNCTION renormalize_phone_number(old_values text[], new_value text, request_id text,
+                                         max_emails integer, max_phones integer, max_contacts integer)
+RETURNS TABLE (changed_contact_ids bigint[], merged_primary_ids bigint[], deleted_contact_ids bigint[],
+               primary_contact_id bigint, guardrail text)
+LANGUAGE plpgsql
+VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_mergejoin = off
+AS $function$
+DECLARE
+    root_ids bigint[];
+    roots_seen_linked_to bigint[];
+BEGIN
+    -- 1. lock the values, ascending.
+    PERFORM pg_advisory_xact_lock(lock_keys.lock_key)
+    FROM (
+        SELECT DISTINCT hashtextextended('phone:' || value.phone_number, 0) AS lock_key
+        FROM unnest(old_values || new_value) AS value (phone_number)
+    ) AS lock_keys
+    ORDER BY lock_keys.lock_key;
+
+    -- 2. lock the roots, found again under the advisory locks, ascending.
+    SELECT array_agg(root.id ORDER BY root.id), array_agg(root.linked_id ORDER BY root.id)
+    INTO root_ids, roots_seen_linked_to
+    FROM (
+        SELECT DISTINCT found.id, found.linked_id
+        FROM unnest(old_values || new_value) AS value (phone_number)
+        CROSS JOIN LATERAL customer_roots(NULL, value.phone_number) AS found
+    ) AS root;
+
+    PERFORM lock_customer_roots(root_ids, roots_seen_linked_to);
+
+    -- 3. rewrite the values.
+    WITH rewritten AS (
+        UPDATE contact
+        SET phone_number = new_value,
+            updated_at = clock_timestamp()
+        WHERE contact.phone_number = ANY (old_values)
+          AND contact.deleted_at IS NULL
+        RETURNING contact.id
+    )
+    SELECT coalesce(array_agg(rewritten.id ORDER BY rewritten.id), '{}')
+    INTO changed_contact_ids
+    FROM rewritten;
+
+    -- 4. merge the customers that share new_value now, as a request carrying it would.
+    SELECT identified.primary_contact_id, identified.guardrail
+    INTO primary_contact_id, guardrail
+    FROM identify_contact(NULL, new_value, new_value, request_id, max_emails, max_phones, max_contacts,
+                          2147483647) AS identified;
+    merged_primary_ids := ARRAY(
+        SELECT root.id
+        FROM unnest(root_ids) AS root (id)
+        WHERE guardrail IS NULL
+          AND root.id <> primary_contact_id
+        ORDER BY root.id
+    );
+
+    -- 5. delete the contacts that brought nothing their customer's older members lack.
+    WITH customer AS (
+        SELECT DISTINCT coalesce(contact.linked_id, contact.id) AS root_id
+        FROM contact
+        WHERE contact.id = ANY (changed_contact_ids)
+    ),
+    member AS (
+        SELECT customer.root_id, gathered.id, gathered.email, gathered.phone_number, gathered.created_at,
+               gathered.depth
+        FROM customer
+        CROSS JOIN LATERAL customer_members(customer.root_id) AS gathered
+    ),
+    redundant AS (
+        SELECT member.id
+        FROM member
+        WHERE member.depth > 0
+          AND (member.email IS NULL OR EXISTS (
+                  SELECT FROM member AS older
+                  WHERE older.root_id = member.root_id
+                    AND older.email = member.email
+                    AND (older.created_at, older.id) < (member.created_at, member.id)))
+          AND (member.phone_number IS NULL OR EXISTS (
+                  SELECT FROM member AS older
+                  WHERE older.root_id = member.root_id
+                    AND older.phone_number = member.phone_number
+                    AND (older.created_at, older.id) < (member.created_at, member.id)))
+    ),
+    deleted AS (
+        UPDATE contact
+        SET deleted_at = clock_timestamp(),
+            updated_at = clock_timestamp()
+        WHERE contact.id IN (SELECT redundant.id FROM redundant)
+        RETURNING contact.id, contact.linked_id
+    ),
+    recorded AS (
+        INSERT INTO identity_event (kind, contact_ids, customer_id, request_id)
+        SELECT 'contact_deleted', array_agg(deleted.id ORDER BY deleted.id), deleted.linked_id, request_id
+        FROM deleted
+        GROUP BY deleted.linked_id
+    )
+    SELECT coalesce(array_agg(deleted.id ORDER BY deleted.id), '{}')
+    INTO deleted_contact_ids
+    FROM deleted;
+
     RETURN NEXT;
 END
 $function$;
