@@ -71,7 +71,7 @@ async def renormalize(connection: asyncpg.Connection, statements: Statements, se
     for number, (current, stored) in enumerate(sorted(rewrites.items()), start=1):
         summary.numbers += 1
         if dry_run:
-            preview = await connection.fetchrow(statements.renormalize_preview.text, [*stored, current])
+            preview = await connection.fetchrow(statements.renormalize_preview.text, stored, current)
             summary.contacts_changed += len(preview["contact_ids"])
             merging = len(preview["customer_ids"])
             summary.customers_merged += max(merging - 1, 0)

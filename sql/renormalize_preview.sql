@@ -1,7 +1,9 @@
 -- What renormalizing these phone numbers to one would touch (`run.py renormalize --dry-run`).
--- $1 phone_numbers text[]: the old values and the new one
+-- $1 old_values text[]: the phone numbers as stored, which the current rule writes as new_value
+-- $2 new_value text: the phone number under the current rule
 -- returns: one row (contact_ids bigint[], customer_ids bigint[]): the live contacts holding one
---   of the values, and the roots of their customers (more than one: they would be merged)
+--   of old_values (to be rewritten), and the roots of the customers holding any of the values
+--   (more than one: they would be merged)
 -- indexes: contact_phone_number_live_idx, those of customer_roots
 -- locks: none
 WITH holder AS (
@@ -12,7 +14,7 @@ WITH holder AS (
 ),
 customer AS (
     SELECT DISTINCT found.id
-    FROM unnest($1::text[]) AS value (phone_number)
+    FROM unnest($1::text[] || $2::text) AS value (phone_number)
     CROSS JOIN LATERAL customer_roots(NULL, value.phone_number) AS found
 )
 SELECT ARRAY(SELECT holder.id FROM holder ORDER BY holder.id) AS contact_ids,
