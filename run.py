@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Customer identity reconciliation service: start it, migrate its database, or check its data."""
+"""Customer identity reconciliation service: start it, migrate its database, check, import or export its data."""
 
 from __future__ import annotations
 
@@ -25,16 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "workers", None):  # `serve --workers N` wins over the WORKERS setting
         settings = replace(settings, workers=args.workers)
     configure_logging(settings.log_level)
-    return args.command(settings)
+    return args.command(settings, args)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, _args: argparse.Namespace) -> int:
     from service.serve import serve
 
     return serve(settings)
 
 
-def migrate(settings: Settings) -> int:
+def migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from service.db import database
     from service.migrations import apply_migrations
     from service.sql import Statements
@@ -48,7 +48,7 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def check(settings: Settings) -> int:
+def check(settings: Settings, _args: argparse.Namespace) -> int:
     import asyncpg
 
     from service.check import find_violations
@@ -62,6 +62,18 @@ def check(settings: Settings) -> int:
         print(f"{violation}: {', '.join(map(str, contact_ids))}")
     print(f"{len(violations)} violation(s)")
     return 1 if violations else 0
+
+
+def import_(settings: Settings, args: argparse.Namespace) -> int:
+    from service.import_command import run_import
+
+    return run_import(settings, args.file, rejects=args.rejects, dry_run=args.dry_run)
+
+
+def export(settings: Settings, args: argparse.Namespace) -> int:
+    from service.import_command import run_export
+
+    return run_export(settings, args.file)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,12 +92,23 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", serve, "serve POST /identify on HOST:PORT (the default command); migrates first"),
         ("migrate", migrate, "apply pending database migrations and exit"),
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
+        ("import", import_, "import historical orders (CSV with a header, or JSON Lines) as if each went through "
+                            "/identify in createdAt order"),
+        ("export", export, "write every live contact as CSV"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(command=function)
         if function is serve:
             command.add_argument("--workers", type=_positive_whole_number, metavar="N",
                                  help="worker processes sharing the port (default: WORKERS, else one per CPU)")
+        if function in (import_, export):
+            command.add_argument("file", metavar="FILE", help="the file; - for standard " +
+                                 ("input" if function is import_ else "output"))
+        if function is import_:
+            command.add_argument("--rejects", metavar="PATH",
+                                 help="where to write the rejected lines (default: FILE.rejects.csv, "
+                                      "or import-rejects.csv for standard input)")
+            command.add_argument("--dry-run", action="store_true", help="print the summary; write nothing")
     parser.set_defaults(command=serve)
     return parser
 

@@ -50,6 +50,21 @@ class Statements:
     lock_migrations: Statement
     applied_migrations: Statement
     connection_limit: Statement
+    import_create_orders: Statement
+    import_rank_orders: Statement
+    import_find_identifiers: Statement
+    import_link_orders: Statement
+    import_lock_contacts: Statement
+    import_match_contacts: Statement
+    import_build_edges: Statement
+    import_propagate_labels: Statement
+    import_plan_contacts: Statement
+    import_summarize: Statement
+    import_number_contacts: Statement
+    import_plan_customers: Statement
+    import_insert_contacts: Statement
+    import_relink_contacts: Statement
+    export_contacts: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:
