@@ -51,6 +51,14 @@ IMPORT_SERVER_SETTINGS = {
     "lock_timeout": "10s",
 }
 STAGED_COLUMNS = ("line", "email", "phone_number", "created_at")
+# Every import_* statement in the order import_orders runs them; each relies on the
+# temporary tables of the ones before it.
+STATEMENT_ORDER = (
+    "import_create_orders", "import_rank_orders", "import_find_identifiers", "import_link_orders",
+    "import_lock_contacts", "import_match_contacts", "import_build_edges", "import_propagate_labels",
+    "import_plan_contacts", "import_summarize", "import_number_contacts", "import_plan_customers",
+    "import_insert_contacts", "import_relink_contacts",
+)
 PROGRESS_EVERY_ORDERS = 10_000
 
 

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from service.import_progress import ImportProgress
+from service.check import violations_in
 from service.exporter import write_contacts
 from service.importer import IMPORT_SERVER_SETTINGS, ImportSummary, RejectsFile, import_orders
 from service.order_file import read_orders
@@ -163,6 +164,21 @@ async def test_imported_contact_older_than_an_existing_primary_becomes_the_prima
     status, answer = await identify({"email": "marty@hillvalley.edu"})
     assert answer["contact"] == {"primaryContactId": 2, "emails": ["doc@hillvalley.edu", "marty@hillvalley.edu"],
                                  "phoneNumbers": ["555"], "secondaryContactIds": [1]}
+
+
+async def test_contacts_imported_with_older_dates_leave_the_existing_ones_sound(
+        connection, statements, pool, identify):
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "555"})
+
+    # Each brings something new when created, but both are dated before contact 1, which
+    # now shares all its values with older contacts: still no duplicate, it came first.
+    await run_import(connection, statements, "email,phoneNumber,createdAt\n"
+                                             "marty@hillvalley.edu,111,1985-10-26T01:21:00-07:00\n"
+                                             "doc@hillvalley.edu,555,1985-10-26T01:22:00-07:00\n")
+
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 3
+    async with pool.acquire() as checking:
+        assert await violations_in(checking, statements) == []
 
 
 async def test_second_import_of_the_same_file_creates_and_changes_nothing(connection, statements, pool):
