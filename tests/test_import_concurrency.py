@@ -66,20 +66,26 @@ async def wait_for_some_contacts(pool) -> None:
         await asyncio.sleep(0.05)
 
 
+async def import_during_load(clients, pool, database_url, statements, seed: int) -> tuple[list, list[dict]]:
+    """Fire random requests at both instances and, once they have written, import a file;
+    returns the requests' results and the file's orders."""
+    text, orders = random_order_file(seed)
+    connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
+    try:
+        load = asyncio.create_task(fire(clients, random_requests(seed)))
+        await wait_for_some_contacts(pool)
+        await import_orders(connection, statements,
+                            read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc)),
+                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
+        return await load, orders
+    finally:
+        await connection.close()
+
+
 @pytest.mark.parametrize("seed", [41, 42])
 async def test_import_during_concurrent_identify_load_leaves_one_customer_per_component(
         clients, pool, database_url, statements, seed):
-    text, orders = random_order_file(seed)
-    requests = random_requests(seed)
-    connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
-    try:
-        load = asyncio.create_task(fire(clients, requests))
-        await wait_for_some_contacts(pool)
-        await import_orders(connection, statements, read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc)),
-                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
-        results = await load
-    finally:
-        await connection.close()
+    results, orders = await import_during_load(clients, pool, database_url, statements, seed)
 
     assert all(status == 200 for _, status, _ in results), [result for result in results if result[1] != 200][:3]
     rows = await pool.fetch("SELECT id, email, phone_number, linked_id FROM contact WHERE deleted_at IS NULL")
@@ -88,22 +94,14 @@ async def test_import_during_concurrent_identify_load_leaves_one_customer_per_co
         identifiers = customers.setdefault(row["linked_id"] or row["id"], set())
         identifiers |= {f"email:{row['email']}"} if row["email"] else set()
         identifiers |= {f"phone:{row['phone_number']}"} if row["phone_number"] else set()
+    requests = [request for request, _, _ in results]
     assert sorted(map(frozenset, customers.values()), key=sorted) == connected_components(requests + orders)
     async with pool.acquire() as checking:
         assert await violations_in(checking, statements) == []
 
 
 async def test_run_py_check_finds_nothing_after_an_import_under_load(clients, pool, database_url, statements):
-    text, _ = random_order_file(43)
-    connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
-    try:
-        load = asyncio.create_task(fire(clients, random_requests(43)))
-        await wait_for_some_contacts(pool)
-        await import_orders(connection, statements, read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc)),
-                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
-        await load
-    finally:
-        await connection.close()
+    await import_during_load(clients, pool, database_url, statements, 43)
 
     env = {**os.environ, "DATABASE_URL": database_url}
     check = subprocess.run([sys.executable, "run.py", "check"], cwd=PROJECT_ROOT, env=env,
