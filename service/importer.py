@@ -54,10 +54,10 @@ STAGED_COLUMNS = ("line", "email", "phone_number", "created_at")
 # Every import_* statement in the order import_orders runs them; each relies on the
 # temporary tables of the ones before it.
 STATEMENT_ORDER = (
-    "import_create_orders", "import_rank_orders", "import_find_identifiers", "import_link_orders",
-    "import_lock_contacts", "import_match_contacts", "import_build_edges", "import_propagate_labels",
-    "import_plan_contacts", "import_summarize", "import_number_contacts", "import_plan_customers",
-    "import_insert_contacts", "import_relink_contacts",
+    "import_create_orders", "import_find_sightings", "import_link_orders", "import_find_identifiers",
+    "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
+    "import_match_contacts", "import_analyze_known", "import_link_customers", "import_propagate_labels", "import_plan_contacts", "import_summarize",
+    "import_reserve_ids", "import_plan_customers", "import_insert_contacts", "import_relink_contacts",
 )
 PROGRESS_EVERY_ORDERS = 10_000
 
@@ -135,26 +135,26 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         await connection.execute(statements.import_create_orders.text)
         await connection.copy_records_to_table(
             "import_order", records=_staged(orders, rejects, progress, read), columns=STAGED_COLUMNS)
-        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); ranking them")
-        for statement in (statements.import_rank_orders, statements.import_find_identifiers,
-                          statements.import_link_orders):
+        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); finding first sightings")
+        # The place for filters that drop orders (blocked identifiers, say) is here, on
+        # import_order, before anything is planned from it; see the README.
+        for statement in (statements.import_find_sightings, statements.import_link_orders,
+                          statements.import_find_identifiers, statements.import_index_graph,
+                          statements.import_index_identifiers, statements.import_analyze_plan):
             await connection.execute(statement.text)
-        # The place for filters that drop orders (blocked identifiers, say) is before
-        # this point, on import_order; see the README.
         if not dry_run:
             progress.step("waiting for the contact table (writes of /identify in flight)")
             await connection.execute(statements.import_lock_contacts.text)
         progress.step("matching existing customers")
-        await connection.execute(statements.import_match_contacts.text)
-        await connection.execute(statements.import_build_edges.text)
+        for statement in (statements.import_match_contacts, statements.import_analyze_known,
+                          statements.import_link_customers):
+            await connection.execute(statement.text)
         await _propagate_labels(connection, statements, progress)
         await connection.execute(statements.import_plan_contacts.text)
         planned = await connection.fetchrow(statements.import_summarize.text)
         if not dry_run:
             progress.step(f"writing {planned['contacts_created']:,} contacts")
-            for statement in (statements.import_number_contacts, statements.import_plan_customers,
-                              statements.import_insert_contacts, statements.import_relink_contacts):
-                await connection.execute(statement.text)
+            await _write(connection, statements, planned["contacts_created"])
     except BaseException:
         await _rollback(connection, transaction)
         raise
@@ -206,6 +206,17 @@ async def _propagate_labels(connection: asyncpg.Connection, statements: Statemen
         if status == "UPDATE 0":
             return
         round_number += 1
+
+
+async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int) -> None:
+    """The one INSERT and the one UPDATE, after giving the new contacts their ids."""
+    first_id = 0
+    if contacts_created:
+        first_id = await connection.fetchval(statements.import_reserve_ids.text, contacts_created)
+    await connection.execute(statements.import_plan_customers.text, first_id)
+    if contacts_created:
+        await connection.execute(statements.import_insert_contacts.text, first_id)
+    await connection.execute(statements.import_relink_contacts.text)
 
 
 async def _rollback(connection: asyncpg.Connection, transaction) -> None:

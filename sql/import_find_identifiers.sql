@@ -1,30 +1,35 @@
--- One node per distinct identifier of the file, with the order that sighted it first.
--- Nodes are numbered in order of first sighting, so that the smallest label of a
--- customer (see import_propagate_labels) usually is its oldest identifier, which
--- spreads in few rounds. Each node starts as its own label, found in round 0.
+-- One node per distinct identifier of the file, labelled for the first round of
+-- label propagation (see import_propagate_labels).
+-- A node's label starts as the smallest of its own id and its neighbours' ids, which
+-- settles most customers (one email, one phone) at once. A node whose label is now
+-- smaller than its id and that has other neighbours than the one it took the label
+-- from must pass it on: it is in the frontier of round 1 (round 0). Every other node's
+-- label has reached all its neighbours already (round -1): its id went to all of them,
+-- or its only neighbour is where its label came from.
 -- returns: nothing; creates the temporary table import_identifier
---   (node_id bigint, kind text ('email' or 'phone'), value text, first_seq bigint,
---    label bigint, round integer)
--- indexes: none (one aggregate over import_ranked_order)
+--   (node_id bigint, kind text ('email' or 'phone'), value text, label bigint, round integer)
+-- indexes: none (temporary tables)
 -- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_identifier ON COMMIT DROP AS
-WITH sighting AS (
-    SELECT 'email' AS kind, email AS value, seq
-    FROM import_ranked_order
-    WHERE email IS NOT NULL
+WITH node AS (
+    SELECT email_node AS node_id, 'email' AS kind, email AS value
+    FROM import_order_node
+    WHERE email_node = 2 * seq
     UNION ALL
-    SELECT 'phone', phone_number, seq
-    FROM import_ranked_order
-    WHERE phone_number IS NOT NULL
+    SELECT phone_node, 'phone', phone_number
+    FROM import_order_node
+    WHERE phone_node = 2 * seq + 1
 ),
-first_sighting AS (
-    SELECT kind, value, min(seq) AS first_seq
-    FROM sighting
-    GROUP BY kind, value
+nearest AS (
+    SELECT node_id, min(neighbour_id) AS neighbour_id, count(*) AS degree
+    FROM import_edge
+    GROUP BY node_id
 ),
-numbered AS (
-    SELECT row_number() OVER (ORDER BY first_seq, kind) AS node_id, kind, value, first_seq
-    FROM first_sighting
+labelled AS (
+    SELECT node.node_id, node.kind, node.value, least(node.node_id, nearest.neighbour_id) AS label,
+           coalesce(nearest.degree, 0) AS degree
+    FROM node
+    LEFT JOIN nearest ON nearest.node_id = node.node_id
 )
-SELECT node_id, kind, value, first_seq, node_id AS label, 0 AS round
-FROM numbered;
+SELECT node_id, kind, value, label, CASE WHEN label < node_id AND degree > 1 THEN 0 ELSE -1 END AS round
+FROM labelled;

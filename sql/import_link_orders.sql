@@ -1,19 +1,17 @@
--- Each ranked order with the nodes of its email and phone number.
--- Later steps join on these bigint node ids instead of the text values.
--- returns: nothing; creates the temporary table import_order_node
---   (seq bigint, email text, phone_number text, created_at timestamptz,
---    email_node bigint, phone_node bigint), a node NULL where the order has no value
--- indexes: none (hash joins of temporary tables)
+-- The edges that orders add to the graph of customers: an order holding an email and a
+-- phone number links their two nodes, as /identify would merge their customers.
+-- Distinct (repeat orders add nothing), stored in both directions so that a node finds
+-- its neighbours by node_id alone. import_link_customers adds the existing customers' edges.
+-- returns: nothing; creates the temporary table import_edge (node_id bigint, neighbour_id bigint)
+-- indexes: none (temporary tables)
 -- locks: none (temporary tables of this session)
-CREATE TEMPORARY TABLE import_order_node ON COMMIT DROP AS
-SELECT ranked.seq,
-       ranked.email,
-       ranked.phone_number,
-       ranked.created_at,
-       email_identifier.node_id AS email_node,
-       phone_identifier.node_id AS phone_node
-FROM import_ranked_order AS ranked
-LEFT JOIN import_identifier AS email_identifier
-  ON email_identifier.kind = 'email' AND email_identifier.value = ranked.email
-LEFT JOIN import_identifier AS phone_identifier
-  ON phone_identifier.kind = 'phone' AND phone_identifier.value = ranked.phone_number;
+CREATE TEMPORARY TABLE import_edge ON COMMIT DROP AS
+WITH order_link AS (
+    SELECT DISTINCT email_node AS node_id, phone_node AS neighbour_id
+    FROM import_order_node
+    WHERE email_node IS NOT NULL
+      AND phone_node IS NOT NULL
+)
+SELECT node_id, neighbour_id FROM order_link
+UNION ALL
+SELECT neighbour_id, node_id FROM order_link;
