@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run migrate check test bench bench-smoke clean
+.PHONY: install run migrate check test bench bench-smoke bench-import clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ bench: install
 # The same pipeline on a small table in seconds, for CI: it must run and print numbers.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# `run.py import` of 1M orders into an empty and into a 1M-contact table (a few minutes).
+bench-import: install
+	$(BIN)/python -m bench.import_bench

@@ -19,6 +19,7 @@ import csv
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the file (default: 1,000,000)")
     args = parser.parse_args(argv)
+    # A SIGTERM must still drop the database and stop an embedded PostgreSQL: make it an
+    # exception so that every `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print("| into | orders | contacts created | seconds | orders/s |")
     print("|---|---|---|---|---|")
     for run in bench(args.orders):

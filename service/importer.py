@@ -2,11 +2,11 @@
 
 The result is what sending the file's orders one at a time, in createdAt order (file
 order for ties), after the data already in the table, would have produced, except that
-each new contact carries its order's createdAt. It is computed set-based, in one
-transaction, by the `import_*` statements of sql/:
+each new contact carries its order's createdAt. It is computed set-based,
+in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
-     to the rejects file), then ranked, their identifiers numbered by first sighting;
+     to the rejects file), ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers), and the
      file's identifiers are matched to existing customers;
   3. customers are the connected components of a graph of identifiers (an order links
@@ -15,8 +15,8 @@ transaction, by the `import_*` statements of sql/:
   4. an order creates a contact when it sights an identifier first; every customer's
      primary is its oldest contact; one INSERT and one UPDATE write the result.
 
-A dry run stops after step 3, takes no lock, and rolls back. Any failure, Ctrl-C
-included, rolls everything back: the table is as before.
+A dry run plans the same way without the lock and rolls back, writing nothing. Any
+failure, Ctrl-C included, rolls everything back: the table is as before.
 """
 
 from __future__ import annotations
