@@ -63,7 +63,7 @@ async def test_ctrl_c_during_an_import_leaves_the_table_as_it_was(pool, database
     await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
     before = await pool.fetch("SELECT * FROM contact ORDER BY id")
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "run.py", "import", "-"], cwd=PROJECT_ROOT, env=env,
+    process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "run.py"), "import", "-"], cwd=tmp_path, env=env,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         process.stdin.write(ORDERS)
