@@ -25,7 +25,7 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
     except UnreadableFile as error:
         return _fail(f"{source}: {error}; nothing imported")
     except asyncpg.UndefinedTableError:
-        return _fail("the database has no contact table yet: run `python run.py migrate` first")
+        return _fail("the database has no contact table yet: run the migrate command first")
     except asyncpg.LockNotAvailableError:
         return _fail("the contact table stayed locked by other writers (another import?); nothing imported")
     except KeyboardInterrupt:
@@ -42,7 +42,7 @@ def run_export(settings: Settings, target: str) -> int:
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         return _fail(f"cannot write {error.filename}: {error.strerror}")
     except asyncpg.UndefinedTableError:
-        return _fail("the database has no contact table yet: run `python run.py migrate` first")
+        return _fail("the database has no contact table yet: run the migrate command first")
     print(f"exported {count:,} contacts", file=sys.stderr)
     return 0
 
