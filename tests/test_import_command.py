@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from service.config import PROJECT_ROOT
+from .service_process import PROJECT_ROOT
 
 ORDERS = ("email,phoneNumber,createdAt\n"
           "doc@hillvalley.edu,5550123,1955-11-05T06:00:00-08:00\n"
