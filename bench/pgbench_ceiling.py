@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.db import SERVER_SETTINGS
+from service.db import SERVING_SETTINGS
 
 KNOWN_EMAIL = "format('c%s.0@bench.test', :{n}::int)"
 KNOWN_PHONE = "('1' || lpad(:{n}::text, 9, '0') || '00000')"
@@ -87,7 +87,7 @@ def run_pgbench(
         command += ["-f", script]
     command.append(database_url)
     # The ceiling's sessions run with the service's own settings (service/db.py).
-    options = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items() if name != "application_name")
+    options = " ".join(f"-c {name}={value}" for name, value in SERVING_SETTINGS.items() if name != "application_name")
     env = {**os.environ, "PGOPTIONS": options}
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
     if result.returncode != 0:

@@ -20,7 +20,7 @@ import pytest
 
 from service.app import create_app
 from service.config import Settings
-from service.db import SERVER_SETTINGS
+from service.db import SERVING_SETTINGS
 from service.embedded import EmbeddedPostgres
 from service.migrations import apply_migrations
 from service.sql import Statements
@@ -30,7 +30,7 @@ from .slow_clients import gzip_of_zeros
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
-TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
+TEST_SERVER_SETTINGS = {**SERVING_SETTINGS, "application_name": "identity-tests"}
 TEST_SUPPRESSION_KEY = "test-suppression-key"
 EMPTY_EVERY_TABLE = "TRUNCATE contact, identity_event, api_key, erased_identifier RESTART IDENTITY"
 
