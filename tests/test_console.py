@@ -252,6 +252,16 @@ async def test_an_invalid_email_is_answered_with_the_field_rule(console):
         "Invalid field: email must be one @ between a non-empty local part and a domain.")
 
 
+async def test_a_service_that_cannot_be_reached_is_reported(console):
+    await console.sign_in(console.read_key)
+    await expect(console.page.locator("#key-status")).to_contain_text("read key")
+    await console.page.route("**/customers?*", lambda route: route.abort("connectionrefused"))
+
+    await console.search("email", "marty@hillvalley.edu")
+
+    await expect(console.page.get_by_role("alert")).to_contain_text("The service could not be reached")
+
+
 async def test_a_key_revoked_while_signed_in_is_reported_and_the_page_asks_for_another(console, pool):
     await console.sign_in(console.read_key)
     await expect(console.page.locator("#key-status")).to_contain_text("read key")
@@ -305,6 +315,10 @@ async def test_cancelling_a_removal_changes_nothing(console, pool):
 
     await customer.get_by_role("button", name="Remove identifier…").click()
     await console.page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    await expect(console.page.get_by_role("dialog")).to_be_hidden()
+    await customer.get_by_role("button", name="Remove identifier…").click()
+    await expect(console.page.get_by_role("dialog")).to_be_visible()
+    await console.page.keyboard.press("Escape")
 
     await expect(console.page.get_by_role("dialog")).to_be_hidden()
     await expect(customer.locator("tbody tr")).to_have_count(3)

@@ -181,9 +181,10 @@ function renderCustomer(customer) {
     renderContactsTable(customer.contacts),
     element("h4", {}, "How the contacts are linked"),
     graph.figure,
-    renderExplain(customer, graph),
-    renderHistory(primaryId),
   );
+  // Why two contacts are linked only means something when there are two.
+  if (customer.contacts.length > 1) card.append(renderExplain(customer, graph));
+  card.append(renderHistory(primaryId));
   if (scope === "admin") card.append(renderActions(customer));
   return card;
 }
@@ -278,6 +279,10 @@ function renderGraph(contacts, primaryId) {
     nodeLayer.append(group);
     nodes.set(contact.id, group);
   }
+  // Trimmed to the nodes (with room for their labels): three contacts leave the circle's bottom empty.
+  const ys = [...position.values()].map((point) => point.y);
+  const top = Math.min(...ys) - 50;
+  svg.setAttribute("viewBox", `0 ${top} ${size} ${Math.max(...ys) + 30 - top}`);
   svg.append(edgeLayer, nodeLayer, labelLayer);
   figure.append(svg, element("figcaption", {},
     "Circles are contacts, the primary ringed; a line joins two contacts sharing the email or phone number on it."));
