@@ -12,7 +12,7 @@ BASE_IMAGE ?=
 IMAGE_BUILD_FLAGS ?=
 PYZ ?= dist/identity-service.pyz
 
-.PHONY: install install-dev run migrate check test image dist bench bench-smoke clean
+.PHONY: install install-dev run migrate check test image dist bench bench-smoke bench-import clean
 
 # What serving needs, and the project itself as an editable package (.venv/bin/identity-service).
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -74,3 +74,7 @@ endif
 # The same pipeline on a small table in seconds, for CI: it must run and print numbers.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# `run.py import` of 1M orders into an empty and into a 1M-contact table (a few minutes).
+bench-import: install
+	$(BIN)/python -m bench.import_bench

@@ -7,10 +7,11 @@ from aiohttp import web
 
 from .auth import require_api_key
 from .config import Settings
+from .console import load_assets
 from .db import pool_context
 from .errors import problem_middleware
 from .http_server import handler_options, name_no_server_software
-from .keys import OPENAPI_DOCUMENT, POOL, REQUIRED_SCOPES, SETTINGS, STATEMENTS
+from .keys import CONSOLE_ASSETS, OPENAPI_DOCUMENT, POOL, REQUIRED_SCOPES, SETTINGS, STATEMENTS
 from .observability import METRICS, Metrics, observe_requests
 from .openapi import load_document
 from .request_body import MAX_BODY_BYTES
@@ -28,6 +29,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
     app[METRICS] = Metrics()
     app[STATEMENTS] = Statements.load()
     app[OPENAPI_DOCUMENT] = load_document()
+    app[CONSOLE_ASSETS] = load_assets()
     app[REQUIRED_SCOPES] = required_scopes(settings)
     if pool is None:
         app.cleanup_ctx.append(pool_context)

@@ -1,5 +1,5 @@
-"""The command line: start the service, migrate its database, check its data, manage API keys and
-blocked values.
+"""The command line: start the service, migrate its database, check its data, import and export it,
+manage API keys and blocked values.
 
 Installed, it is the `identity-service` command (pyproject.toml); in a checkout,
 `.venv/bin/python run.py` runs the same. A command that cannot run (a setting the service
@@ -86,6 +86,18 @@ def check(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def import_(settings: Settings, args: argparse.Namespace) -> int:
+    from .import_command import run_import
+
+    return run_import(settings, args.file, rejects=args.rejects, dry_run=args.dry_run)
+
+
+def export(settings: Settings, args: argparse.Namespace) -> int:
+    from .import_command import run_export
+
+    return run_export(settings, args.file)
+
+
 def keys(settings: Settings, args: argparse.Namespace) -> int:
     from . import api_keys
 
@@ -128,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", serve, "serve POST /identify on HOST:PORT (the default command); migrates first"),
         ("migrate", migrate, "apply pending database migrations and exit"),
         ("check", check, "report every invariant violation in the data; exit status 1 if any"),
+        ("import", import_, "import historical orders (CSV with a header, or JSON Lines) as if each went through "
+                            "/identify in createdAt order"),
+        ("export", export, "write every live contact as CSV"),
         ("keys", keys, "API keys: `keys create NAME --scope read|admin` (prints the secret once), `keys list`, "
                        "`keys revoke NAME`"),
         ("blocklist", blocklist, "blocked values: `blocklist add email|phone VALUE --reason WHY`, "
@@ -140,6 +155,14 @@ def _parser() -> argparse.ArgumentParser:
         if function is serve:
             command.add_argument("--workers", type=_positive_whole_number, metavar="N",
                                  help="worker processes sharing the port (default: WORKERS, else one per CPU)")
+        if function in (import_, export):
+            command.add_argument("file", metavar="FILE", help="the file; - for standard " +
+                                 ("input" if function is import_ else "output"))
+        if function is import_:
+            command.add_argument("--rejects", metavar="PATH",
+                                 help="where to write the rejected lines (default: FILE.rejects.csv, "
+                                      "or import-rejects.csv for standard input)")
+            command.add_argument("--dry-run", action="store_true", help="print the summary; write nothing")
         if function is keys:
             actions = command.add_subparsers(title="actions", dest="action", metavar="ACTION", required=True)
             create = actions.add_parser("create", help="create a key and print its secret, once")

@@ -18,15 +18,26 @@ from .migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
+# Every connection the service opens.
 SERVER_SETTINGS = {
     "application_name": "identity-service",
     # Recursive gathers of large clusters cross the JIT cost threshold, and JIT compile
     # time (tens of milliseconds) dwarfs their run time.
     "jit": "off",
-    # Plan each prepared statement once per connection. identify_contact pins the same mode
-    # for the statements inside it; its plans are index probes by construction, whatever the
-    # table's statistics when a connection first runs it (tests/test_plans.py).
+}
+# The pool's connections, which serve requests. Every statement they run is written as index
+# probes (fenced LATERAL steps, id arrays); these settings make sure that no statistics can
+# plan one otherwise: a table whose statistics say one giant customer holds every row makes a
+# scan per step look cheaper than the probes. identify_contact pins the same settings for
+# the statements inside it, whoever calls it. Plans are made once per connection
+# (force_generic_plan) and kept; tests/test_plans.py and test_customer_plans.py check them in
+# the states a table goes through. `identity-service check`, which reads the whole table on
+# purpose, runs without them.
+SERVING_SETTINGS = {
+    **SERVER_SETTINGS,
     "plan_cache_mode": "force_generic_plan",
+    "enable_seqscan": "off",
+    "enable_mergejoin": "off",
 }
 
 
@@ -55,7 +66,7 @@ async def create_pool(database_url: str, settings: Settings) -> asyncpg.Pool:
         # Opening a connection to a host that does not answer must fail as fast as waiting
         # for a busy pool does, not after asyncpg's default minute.
         timeout=settings.acquire_timeout_ms / 1000,
-        server_settings={**SERVER_SETTINGS, "statement_timeout": str(settings.statement_timeout_ms)},
+        server_settings={**SERVING_SETTINGS, "statement_timeout": str(settings.statement_timeout_ms)},
         reset=keep_session,
     )
 

@@ -12,6 +12,8 @@ SETTINGS = web.AppKey("settings", Settings)
 STATEMENTS = web.AppKey("statements", Statements)
 POOL = web.AppKey("pool", asyncpg.Pool)
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+# The console's files by name (service/console.py).
+CONSOLE_ASSETS = web.AppKey("console_assets", dict)
 # Where the database URL came from, for the start-up log line: the settings, or (in a
 # worker) the parent process, which may have started the embedded PostgreSQL.
 DATABASE_ORIGIN = web.AppKey("database_origin", str)

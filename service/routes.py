@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import blocklist_handlers, customer_handlers, handlers, health, openapi
+from . import blocklist_handlers, console, customer_handlers, handlers, health, openapi
 from .config import Settings
 
 ROUTES = [
@@ -20,6 +20,9 @@ ROUTES = [
     web.get("/readyz", health.get_readyz),
     web.get("/metrics", health.get_metrics),
     web.get("/openapi.json", openapi.get_openapi_document),
+    # The support console: a page for people, open like /openapi.json; its API calls need a key.
+    web.get("/console", console.get_console),
+    web.get("/console/{asset}", console.get_console_asset),
 ]
 
 # Everything about customers and blocked values always needs a key; admin includes read.

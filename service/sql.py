@@ -63,6 +63,25 @@ class Statements:
     phone_numbers_page: Statement
     renormalize_phone_number: Statement
     renormalize_preview: Statement
+    import_create_orders: Statement
+    import_find_sightings: Statement
+    import_link_orders: Statement
+    import_find_identifiers: Statement
+    import_index_graph: Statement
+    import_index_identifiers: Statement
+    import_analyze_plan: Statement
+    import_lock_contacts: Statement
+    import_match_contacts: Statement
+    import_analyze_known: Statement
+    import_link_customers: Statement
+    import_propagate_labels: Statement
+    import_plan_contacts: Statement
+    import_summarize: Statement
+    import_reserve_ids: Statement
+    import_plan_customers: Statement
+    import_insert_contacts: Statement
+    import_relink_contacts: Statement
+    export_contacts: Statement
 
     @classmethod
     def load(cls, directory: Path = SQL_DIR) -> Statements:

@@ -11,7 +11,7 @@
 --   no primary (a cycle of links)            [contact]
 --   identifier shared by several primaries   [the primaries] (one customer, two primaries)
 --   primary is not the oldest of its cluster [primary, an older member]
---   duplicate that brings no new identifier  [contact, older contacts holding its values]
+--   duplicate that brings no new identifier  [contact, earlier contacts (lower ids) holding its values]
 --   (*) guards: the schema's CHECK and generated column forbid these, unless the data
 --   was loaded into a copy of the table without them.
 -- indexes: contact_pkey, contact_linked_id_idx, contact_email_live_idx, contact_phone_number_live_idx
@@ -87,23 +87,25 @@ GROUP BY root.id
 UNION ALL
 SELECT 'duplicate that brings no new identifier',
        ARRAY[duplicate.id] || ARRAY(
-           SELECT older.id
-           FROM contact AS older
-           WHERE older.deleted_at IS NULL
-             AND (older.email = duplicate.email OR older.phone_number = duplicate.phone_number)
-             AND (older.created_at, older.id) < (duplicate.created_at, duplicate.id)
-           ORDER BY older.created_at, older.id
+           SELECT earlier.id
+           FROM contact AS earlier
+           WHERE earlier.deleted_at IS NULL
+             AND (earlier.email = duplicate.email OR earlier.phone_number = duplicate.phone_number)
+             AND earlier.id < duplicate.id
+           ORDER BY earlier.id
        )
 FROM live AS duplicate
 -- The correlated lookups read contact, not the live CTE, so that they use the indexes.
+-- Earlier means created earlier, which is id order: `run.py import` dates contacts in the
+-- past, so created_at order is not creation order, but ids are always drawn in it.
 WHERE (duplicate.email IS NULL OR EXISTS (
-          SELECT FROM contact AS older
-          WHERE older.deleted_at IS NULL
-            AND older.email = duplicate.email
-            AND (older.created_at, older.id) < (duplicate.created_at, duplicate.id)))
+          SELECT FROM contact AS earlier
+          WHERE earlier.deleted_at IS NULL
+            AND earlier.email = duplicate.email
+            AND earlier.id < duplicate.id))
   AND (duplicate.phone_number IS NULL OR EXISTS (
-          SELECT FROM contact AS older
-          WHERE older.deleted_at IS NULL
-            AND older.phone_number = duplicate.phone_number
-            AND (older.created_at, older.id) < (duplicate.created_at, duplicate.id)))
+          SELECT FROM contact AS earlier
+          WHERE earlier.deleted_at IS NULL
+            AND earlier.phone_number = duplicate.phone_number
+            AND earlier.id < duplicate.id))
 ORDER BY 1, 2;

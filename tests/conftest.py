@@ -20,7 +20,7 @@ import pytest
 
 from service.app import create_app
 from service.config import Settings
-from service.db import SERVER_SETTINGS
+from service.db import SERVING_SETTINGS
 from service.embedded import EmbeddedPostgres
 from service.migrations import apply_migrations
 from service.sql import Statements
@@ -30,7 +30,7 @@ from .slow_clients import gzip_of_zeros
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The tests' own connections are told apart from a service process's in pg_stat_activity.
-TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "application_name": "identity-tests"}
+TEST_SERVER_SETTINGS = {**SERVING_SETTINGS, "application_name": "identity-tests"}
 TEST_SUPPRESSION_KEY = "test-suppression-key"
 # Every test runs with the default blocked values of migration 0008, as a deployment does, even
 # after a test (the OpenAPI fuzzer) deleted some: a copy is kept when the database is migrated.

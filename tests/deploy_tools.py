@@ -45,7 +45,8 @@ class Podman:
     def remove_everything(self) -> None:
         """Every container, image and volume in this podman's storage, then the storage itself."""
         self("rm", "--all", "--force", "--time", "0", check=False)
-        self("system", "reset", "--force", check=False, timeout=300)
+        self("volume", "rm", "--all", "--force", check=False)
+        self("rmi", "--all", "--force", check=False, timeout=300)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -1,12 +1,16 @@
 """A small in-memory model of the identify rules, for comparing the service against.
 
-Contacts are created one at a time, so creation order is id order. It takes
-normalized identifiers.
+Contacts are created one at a time, so ids grow in creation order. It takes
+normalized identifiers. A contact created without a created_at is dated "now", after
+every dated one; with one (as `run.py import` dates its contacts), the primary of a
+customer is its oldest contact by (created_at, id), so a new contact older than the
+customer's primary becomes the primary.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass
@@ -15,33 +19,40 @@ class ModelContact:
     email: str | None
     phone_number: str | None
     linked_id: int | None = None
+    created_at: datetime | None = None
+
+    def age(self) -> tuple:
+        """Sorts oldest first; undated contacts ("now") after every dated one."""
+        return (self.created_at is None, self.created_at or datetime.min, self.id)
 
 
 @dataclass
 class IdentityModel:
     contacts: list[ModelContact] = field(default_factory=list)
 
-    def identify(self, email: str | None, phone_number: str | None) -> dict:
+    def identify(self, email: str | None, phone_number: str | None, created_at: datetime | None = None) -> dict:
         matched = [
             contact for contact in self.contacts
             if (email is not None and contact.email == email)
             or (phone_number is not None and contact.phone_number == phone_number)
         ]
-        roots = sorted({contact.linked_id or contact.id for contact in matched})
+        roots = {contact.linked_id or contact.id for contact in matched}
         if not roots:
-            primary = self._create(email, phone_number, linked_id=None)
+            primary = self._create(email, phone_number, None, created_at)
             return self.answer(primary.id)
-        winner = roots[0]
         cluster = [contact for contact in self.contacts if (contact.linked_id or contact.id) in roots]
-        for contact in cluster:
-            contact.linked_id = None if contact.id == winner else winner
+        winner = min((contact for contact in cluster if contact.id in roots), key=ModelContact.age)
         known_emails = {contact.email for contact in cluster}
         known_phones = {contact.phone_number for contact in cluster}
         if (email is not None and email not in known_emails) or (
             phone_number is not None and phone_number not in known_phones
         ):
-            self._create(email, phone_number, linked_id=winner)
-        return self.answer(winner)
+            created = self._create(email, phone_number, winner.id, created_at)
+            cluster.append(created)
+            winner = min(winner, created, key=ModelContact.age)
+        for contact in cluster:
+            contact.linked_id = None if contact.id == winner.id else winner.id
+        return self.answer(winner.id)
 
     def answer(self, primary_id: int) -> dict:
         members = [contact for contact in self.contacts if primary_id in (contact.id, contact.linked_id)]
@@ -55,7 +66,8 @@ class IdentityModel:
             }
         }
 
-    def _create(self, email: str | None, phone_number: str | None, linked_id: int | None) -> ModelContact:
-        contact = ModelContact(len(self.contacts) + 1, email, phone_number, linked_id)
+    def _create(self, email: str | None, phone_number: str | None, linked_id: int | None,
+                created_at: datetime | None) -> ModelContact:
+        contact = ModelContact(len(self.contacts) + 1, email, phone_number, linked_id, created_at)
         self.contacts.append(contact)
         return contact

@@ -27,7 +27,7 @@ import pytest
 
 from service.app import create_app
 from service.check import violations_in
-from service.db import SERVER_SETTINGS
+from service.db import SERVING_SETTINGS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 40
@@ -38,7 +38,7 @@ PHONES = [f"55500{n}" for n in range(6)]
 
 @pytest.fixture
 async def second_pool(database_url, pool):
-    second = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=SERVER_SETTINGS)
+    second = await asyncpg.create_pool(database_url, min_size=1, max_size=20, server_settings=SERVING_SETTINGS)
     yield second
     await second.close()
 

@@ -54,6 +54,9 @@ CHECKS_THE_DOCUMENT_CANNOT_EXPRESS = {
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # aiohttp answers HEAD wherever it answers GET; the document leaves that implicit.
 IMPLICIT_METHODS = {"HEAD"}
+# The support console (service/console.py) is a page for people, not part of the API it calls;
+# tests/test_console.py covers it.
+CONSOLE_ROUTES = {("/console", "GET"), ("/console/{asset}", "GET")}
 
 
 class LiveService:
@@ -124,7 +127,7 @@ async def test_openapi_document_covers_exactly_the_routes_of_the_app(client):
         (route.resource.canonical, route.method)
         for route in client.app.router.routes()
         if route.method not in IMPLICIT_METHODS
-    }
+    } - CONSOLE_ROUTES
     documented = {
         (path, method.upper())
         for path, operations in OPENAPI_DOCUMENT["paths"].items()

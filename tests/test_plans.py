@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 
 from service.contact_input import ContactDetails
-from service.db import SERVER_SETTINGS
+from service.db import SERVING_SETTINGS
 from service.guardrails import Guardrails
 from service.identify import EveryIdentifierBlocked, identify
 from service.migrations import apply_migrations
@@ -162,7 +162,7 @@ def unbounded_steps(plan: dict) -> list[str]:
 
 async def plans_of(url: str, work) -> list[dict]:
     """The plans a new service connection runs for `work(connection, statements)`, as auto_explain saw them."""
-    connection = await asyncpg.connect(url, server_settings=SERVER_SETTINGS)
+    connection = await asyncpg.connect(url, server_settings=SERVING_SETTINGS)
     notices: list[str] = []
     connection.add_log_listener(lambda _, message: notices.append(message.message))
     try:

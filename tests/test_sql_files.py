@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service.importer import STATEMENT_ORDER as IMPORT_STATEMENT_ORDER
 from service.sql import SQL_DIR, SqlFileError, Statements, read_statement
 
 SQL_FILES = sorted(SQL_DIR.glob("*.sql"))
@@ -20,7 +21,8 @@ def test_every_file_in_sql_is_a_statement_the_service_loads():
 async def test_statement_prepares_on_the_migrated_schema_with_the_declared_parameters(pool, path):
     statement = read_statement(path)
 
-    async with pool.acquire() as connection:
+    async with pool.acquire() as connection, connection.transaction():
+        await _create_import_tables_before(connection, path.stem)
         prepared = await connection.prepare(statement.text)
         prepared_type_oids = [parameter.oid for parameter in prepared.get_parameters()]
         declared_type_oids = [
@@ -29,6 +31,20 @@ async def test_statement_prepares_on_the_migrated_schema_with_the_declared_param
         ]
 
     assert prepared_type_oids == declared_type_oids
+
+
+async def _create_import_tables_before(connection, name: str) -> None:
+    """An import statement reads the temporary tables of the ones before it: run those
+    first (on the empty staging table), in this transaction; its end drops the tables."""
+    if name not in IMPORT_STATEMENT_ORDER:
+        return
+    for earlier in IMPORT_STATEMENT_ORDER[:IMPORT_STATEMENT_ORDER.index(name)]:
+        statement = read_statement(SQL_DIR / f"{earlier}.sql")
+        await connection.execute(statement.text, *[None] * len(statement.parameters))
+
+
+def test_import_statement_order_names_every_import_statement():
+    assert sorted(IMPORT_STATEMENT_ORDER) == sorted(path.stem for path in SQL_FILES if path.stem.startswith("import_"))
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,0 +1,131 @@
+"""`python -m bench.import_bench [--orders N]`: `run.py import` of N orders (1,000,000 by
+default), into an empty table and into a table seeded with N contacts.
+
+The order file is deterministic (seeded random): about N/2.5 customers of one to a few
+orders each, most with an email and a phone, some with only one, a few customers with a
+second email or phone; createdAt spread over 2015-2019, so before every seeded contact.
+For the seeded table, one order in five belongs to a seeded customer (its email or
+phone), so that the import matches, merges and re-dates existing customers too.
+The import runs as a user would run it: `python run.py import FILE`, a process of its
+own; the time is the one it reports in its summary. Databases are created and dropped
+on DATABASE_URL's server, or on an embedded PostgreSQL (see bench/postgres.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from . import postgres, seed
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FIRST_MOMENT = datetime(2015, 1, 1, tzinfo=timezone.utc)
+SPREAD_SECONDS = 5 * 365 * 24 * 3600
+SEEDED_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    table: str
+    orders: int
+    contacts_created: int
+    seconds: float
+
+    @property
+    def orders_per_second(self) -> float:
+        return self.orders / self.seconds
+
+
+def write_orders(path: Path, orders: int, *, seeded_customers: int = 0, seed_value: int = 13) -> None:
+    """N orders as CSV. With seeded_customers, a share of them use identifiers of customers
+    1..seeded_customers of bench/seed_contacts.sql (its contact 0 and 1 of each customer)."""
+    rng = random.Random(seed_value)
+    customers = max(1, int(orders / 2.5))
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["email", "phoneNumber", "createdAt"])
+        for _ in range(orders):
+            if seeded_customers and rng.random() < SEEDED_SHARE:
+                email, phone = _seeded_identifiers(rng, rng.randint(1, seeded_customers))
+            else:
+                customer = rng.randrange(customers)
+                email = f"shopper{customer}.{rng.random() < 0.05:d}@history.test"
+                phone = f"9{customer:09d}{rng.random() < 0.05:d}"
+            shape = rng.random()
+            if shape < 0.1:
+                email = ""
+            elif shape < 0.2:
+                phone = ""
+            moment = FIRST_MOMENT + timedelta(seconds=rng.randrange(SPREAD_SECONDS))
+            writer.writerow([email, phone, moment.isoformat()])
+
+
+def _seeded_identifiers(rng: random.Random, customer: int) -> tuple[str, str]:
+    """A seeded customer's contact-0 email with its own phone, or with a new phone."""
+    email = f"c{customer}.0@bench.test"
+    phone = f"1{customer:09d}00000" if rng.random() < 0.5 else f"8{customer:09d}"
+    return email, phone
+
+
+def run_import(database_url: str, path: Path) -> tuple[int, float]:
+    """`run.py import FILE`; returns (contacts created, seconds) from its summary."""
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    result = subprocess.run([sys.executable, "run.py", "import", str(path)], cwd=PROJECT_DIR, env=env,
+                            capture_output=True, text=True, check=True)
+    created = int(re.search(r"contacts created\s+([\d,]+)", result.stdout).group(1).replace(",", ""))
+    seconds = float(re.search(r"seconds\s+([\d.,]+)", result.stdout).group(1).replace(",", ""))
+    return created, seconds
+
+
+def bench(orders: int) -> list[ImportRun]:
+    runs = []
+    with postgres.postgres_server(PROJECT_DIR) as server_url, tempfile.TemporaryDirectory() as folder:
+        url = postgres.database_url(server_url, postgres.MAIN_DATABASE)
+        try:
+            empty_file = Path(folder) / "orders.csv"
+            write_orders(empty_file, orders)
+            asyncio.run(postgres.recreate_database(server_url, postgres.MAIN_DATABASE))
+            seed.migrate(PROJECT_DIR, url)
+            created, seconds = run_import(url, empty_file)
+            runs.append(ImportRun("empty table", orders, created, seconds))
+
+            asyncio.run(postgres.recreate_database(server_url, postgres.MAIN_DATABASE))
+            seed.migrate(PROJECT_DIR, url)
+            seeded = asyncio.run(seed.seed(url, orders, ()))
+            seeded_file = Path(folder) / "orders-seeded.csv"
+            write_orders(seeded_file, orders, seeded_customers=seeded.mix_customers)
+            created, seconds = run_import(url, seeded_file)
+            runs.append(ImportRun(f"{seeded.contacts:,}-contact table", orders, created, seconds))
+        finally:
+            asyncio.run(postgres.drop_database(server_url, postgres.MAIN_DATABASE))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.import_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the file (default: 1,000,000)")
+    args = parser.parse_args(argv)
+    # A SIGTERM must still drop the database and stop an embedded PostgreSQL: make it an
+    # exception so that every `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print("| into | orders | contacts created | seconds | orders/s |")
+    print("|---|---|---|---|---|")
+    for run in bench(args.orders):
+        print(f"| {run.table} | {run.orders:,} | {run.contacts_created:,} | {run.seconds:.1f} "
+              f"| {run.orders_per_second:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""`run.py import` and `run.py export` as commands: paths, the summary, messages and exit statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from .config import Settings
+from .exporter import export_file
+from .importer import import_file
+from .order_file import UnreadableFile
+
+STDIN_REJECTS = "import-rejects.csv"
+
+
+def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run: bool) -> int:
+    rejects_path = Path(rejects or (STDIN_REJECTS if source == "-" else f"{source}.rejects.csv"))
+    try:
+        summary = asyncio.run(import_file(settings, source, rejects_path, dry_run=dry_run))
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        return _fail(f"cannot open {error.filename}: {error.strerror}")
+    except UnreadableFile as error:
+        return _fail(f"{source}: {error}; nothing imported")
+    except asyncpg.UndefinedTableError:
+        return _fail("the database has no contact table yet: run the migrate command first")
+    except asyncpg.LockNotAvailableError:
+        return _fail("the contact table stayed locked by other writers (another import?); nothing imported")
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing imported", status=130)
+    print(summary.report())
+    if summary.rejected:
+        print(f"rejected lines (line number and reason) are in {rejects_path}")
+    return 0
+
+
+def run_export(settings: Settings, target: str) -> int:
+    try:
+        count = asyncio.run(export_file(settings, target))
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        return _fail(f"cannot write {error.filename}: {error.strerror}")
+    except asyncpg.UndefinedTableError:
+        return _fail("the database has no contact table yet: run the migrate command first")
+    print(f"exported {count:,} contacts", file=sys.stderr)
+    return 0
+
+
+def _fail(message: str, *, status: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return status

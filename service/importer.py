@@ -1,0 +1,239 @@
+"""`run.py import`: historical orders in bulk, as if each had been sent to POST /identify.
+
+The result is what sending the file's orders one at a time, in createdAt order (file
+order for ties), after the data already in the table, would have produced, except that
+each new contact carries its order's createdAt. It is computed set-based,
+in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
+
+  1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
+     to the rejects file), ranked, and each value's first sighting found;
+  2. the contact table is locked against other writers (not against readers), and the
+     file's identifiers are matched to existing customers;
+  3. customers are the connected components of a graph of identifiers (an order links
+     its two, an existing customer all of its own), found by label propagation: a few
+     set-based rounds, each an UPDATE of the nodes whose neighbours changed;
+  4. an order creates a contact when it sights an identifier first; every customer's
+     primary is its oldest contact; one INSERT and one UPDATE write the result.
+
+A dry run plans the same way without the lock and rolls back, writing nothing. Any
+failure, Ctrl-C included, rolls everything back: the table is as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+import asyncpg
+
+from .config import Settings
+from .db import database
+from .import_progress import ImportProgress
+from .order_file import Order, Rejected, read_orders
+from .sql import Statements
+
+# The import's own session: no statement timeout (it runs for seconds), room in memory
+# for sorting and hashing a million orders, and temporary tables kept in local buffers.
+# temp_buffers only takes effect before the session first touches a temporary table.
+IMPORT_SERVER_SETTINGS = {
+    "application_name": "identity-import",
+    "jit": "off",
+    "work_mem": "256MB",
+    "temp_buffers": "512MB",
+    # How long the import waits for /identify writes in flight before it gives up (see
+    # sql/import_lock_contacts.sql); they hold their locks for milliseconds.
+    "lock_timeout": "10s",
+}
+STAGED_COLUMNS = ("line", "email", "phone_number", "created_at")
+# Every import_* statement in the order import_orders runs them; each relies on the
+# temporary tables of the ones before it.
+STATEMENT_ORDER = (
+    "import_create_orders", "import_find_sightings", "import_link_orders", "import_find_identifiers",
+    "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
+    "import_match_contacts", "import_analyze_known", "import_link_customers", "import_propagate_labels", "import_plan_contacts", "import_summarize",
+    "import_reserve_ids", "import_plan_customers", "import_insert_contacts", "import_relink_contacts",
+)
+PROGRESS_EVERY_ORDERS = 10_000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    orders_read: int
+    rejected: int
+    contacts_created: int
+    customers_created: int
+    customers_merged: int
+    seconds: float
+    dry_run: bool
+
+    def report(self) -> str:
+        rate = self.orders_read / self.seconds if self.seconds else 0
+        lines = [
+            ("orders read", f"{self.orders_read:,}"),
+            ("rejected", f"{self.rejected:,}"),
+            ("contacts created", f"{self.contacts_created:,}"),
+            ("customers created", f"{self.customers_created:,}"),
+            ("customers merged", f"{self.customers_merged:,}"),
+            ("seconds", f"{self.seconds:,.1f} ({rate:,.0f} orders/s)"),
+        ]
+        heading = ["dry run: nothing was written"] if self.dry_run else []
+        return "\n".join(heading + [f"{label:<18} {value}" for label, value in lines])
+
+
+class RejectsFile:
+    """The rejected lines, as CSV: line, reason."""
+
+    def __init__(self, stream: TextIO):
+        self._writer = csv.writer(stream)
+        self._writer.writerow(("line", "reason"))
+        self.count = 0
+
+    def add(self, rejected: Rejected) -> None:
+        self._writer.writerow((rejected.line, rejected.reason))
+        self.count += 1
+
+
+async def import_file(settings: Settings, source: str, rejects_path: Path, *, dry_run: bool) -> ImportSummary:
+    """Import FILE, or standard input for `-`, into the configured database."""
+    imported_at = datetime.now(timezone.utc)
+    total = None if source == "-" else _count_lines(Path(source))
+    lines = (sys.stdin.reconfigure(encoding="utf-8-sig", newline="", errors="surrogateescape") or sys.stdin
+             if source == "-" else
+             open(source, encoding="utf-8-sig", newline="", errors="surrogateescape"))
+    statements = Statements.load()
+    progress = ImportProgress(total)
+    try:
+        with lines, open(rejects_path, "w", encoding="utf-8", newline="") as rejects_stream:
+            async with database(settings) as database_url:
+                connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
+                try:
+                    return await import_orders(connection, statements, read_orders(lines, imported_at),
+                                               RejectsFile(rejects_stream), dry_run=dry_run, progress=progress)
+                finally:
+                    await connection.close()
+    finally:
+        progress.close()
+
+
+async def import_orders(connection: asyncpg.Connection, statements: Statements,
+                        orders: Iterable[Order | Rejected], rejects: RejectsFile, *, dry_run: bool,
+                        progress: ImportProgress) -> ImportSummary:
+    """Stage, plan and (unless dry_run) write the orders, in one transaction on `connection`."""
+    started = time.perf_counter()
+    read = _Tally()
+    # A dry run plans from one snapshot; a real import must see every commit made before
+    # its lock was granted, so each of its statements takes a fresh one.
+    transaction = connection.transaction(isolation="repeatable_read" if dry_run else "read_committed")
+    await transaction.start()
+    try:
+        await connection.execute(statements.import_create_orders.text)
+        await connection.copy_records_to_table(
+            "import_order", records=_staged(orders, rejects, progress, read), columns=STAGED_COLUMNS)
+        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); finding first sightings")
+        # The place for filters that drop orders (blocked identifiers, say) is here, on
+        # import_order, before anything is planned from it; see the README.
+        for statement in (statements.import_find_sightings, statements.import_link_orders,
+                          statements.import_find_identifiers, statements.import_index_graph,
+                          statements.import_index_identifiers, statements.import_analyze_plan):
+            await connection.execute(statement.text)
+        if not dry_run:
+            progress.step("waiting for the contact table (writes of /identify in flight)")
+            await connection.execute(statements.import_lock_contacts.text)
+        progress.step("matching existing customers")
+        for statement in (statements.import_match_contacts, statements.import_analyze_known,
+                          statements.import_link_customers):
+            await connection.execute(statement.text)
+        await _propagate_labels(connection, statements, progress)
+        await connection.execute(statements.import_plan_contacts.text)
+        planned = await connection.fetchrow(statements.import_summarize.text)
+        if not dry_run:
+            progress.step(f"writing {planned['contacts_created']:,} contacts")
+            await _write(connection, statements, planned["contacts_created"])
+    except BaseException:
+        await _rollback(connection, transaction)
+        raise
+    if dry_run:
+        await transaction.rollback()
+    else:
+        await transaction.commit()
+    return ImportSummary(
+        orders_read=read.orders,
+        rejected=rejects.count,
+        contacts_created=planned["contacts_created"],
+        customers_created=planned["customers_created"],
+        customers_merged=planned["customers_merged"],
+        seconds=round(time.perf_counter() - started, 1),
+        dry_run=dry_run,
+    )
+
+
+@dataclass
+class _Tally:
+    orders: int = 0
+
+
+async def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: ImportProgress,
+                  read: _Tally) -> AsyncIterator[Order]:
+    """The valid orders, for COPY; rejections go to the rejects file. Progress every
+    PROGRESS_EVERY_ORDERS lines."""
+    unreported = 0
+    for order in orders:
+        read.orders += 1
+        unreported += 1
+        if unreported == PROGRESS_EVERY_ORDERS:
+            progress.advance(unreported)
+            unreported = 0
+        if isinstance(order, Rejected):
+            rejects.add(order)
+        else:
+            yield order
+    progress.advance(unreported)
+
+
+async def _propagate_labels(connection: asyncpg.Connection, statements: Statements,
+                            progress: ImportProgress) -> None:
+    """Rounds of import_propagate_labels until one changes no label."""
+    round_number = 1
+    while True:
+        progress.step(f"linking customers: round {round_number}")
+        status = await connection.execute(statements.import_propagate_labels.text, round_number)
+        if status == "UPDATE 0":
+            return
+        round_number += 1
+
+
+async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int) -> None:
+    """The one INSERT and the one UPDATE, after giving the new contacts their ids."""
+    first_id = 0
+    if contacts_created:
+        first_id = await connection.fetchval(statements.import_reserve_ids.text, contacts_created)
+    await connection.execute(statements.import_plan_customers.text, first_id)
+    if contacts_created:
+        await connection.execute(statements.import_insert_contacts.text, first_id)
+    await connection.execute(statements.import_relink_contacts.text)
+
+
+async def _rollback(connection: asyncpg.Connection, transaction) -> None:
+    """Roll back if the connection still can; a broken or closing connection rolls back
+    on the server by itself when it ends."""
+    if connection.is_closed():
+        return
+    try:
+        await transaction.rollback()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        connection.terminate()
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in the file, for the progress bar's estimate (the header counts as one too)."""
+    count = 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count

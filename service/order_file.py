@@ -1,0 +1,134 @@
+"""A file of historical orders for `run.py import`: CSV with a header, or JSON Lines.
+
+Each line yields either an order, normalized exactly as POST /identify normalizes a
+request (the same functions of contact_input), or a rejection with its line number
+and reason. The format is told by the first non-blank character: `{` is JSON Lines,
+anything else a CSV header. Fields: `email`, `phoneNumber`, optional `createdAt` (ISO
+8601 with an offset; absent or empty: the time of the import); other fields are
+ignored. Reasons never quote the rejected values (they are personal data).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+
+from .contact_input import InvalidInput, normalize_email, normalize_phone_number
+
+# (line, email, phone_number, created_at): the shape COPY sends to import_order.
+Order = tuple[int, str | None, str | None, datetime]
+
+NEITHER_IDENTIFIER = "neither email nor phoneNumber given"
+BAD_CREATED_AT = "createdAt must be an ISO 8601 date and time with an offset, like 2024-05-01T12:00:00+02:00"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    reason: str
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be imported (say, a CSV header without the fields)."""
+
+
+def read_orders(lines: Iterable[str], imported_at: datetime) -> Iterator[Order | Rejected]:
+    """Orders and rejections, in file order. `lines` keep their line endings (a file
+    opened with newline=''), so that CSV fields may span lines."""
+    lines = iter(lines)
+    blank_lines = 0
+    for first in lines:
+        if first.strip():
+            break
+        blank_lines += 1
+    else:
+        return
+    if first.lstrip().startswith("{"):
+        yield from _json_lines(chain([first], lines), blank_lines, imported_at)
+    else:
+        yield from _csv_rows(chain([first], lines), blank_lines, imported_at)
+
+
+def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        raise UnreadableFile(f"line {skipped + 1}: the CSV header cannot be read: {error}") from None
+    columns = {name.strip(): position for position, name in enumerate(header)}
+    if "email" not in columns and "phoneNumber" not in columns:
+        raise UnreadableFile(f"line {skipped + 1}: the header names neither email nor phoneNumber")
+    email_at, phone_at, created_at_at = (columns.get(name) for name in ("email", "phoneNumber", "createdAt"))
+    width = len(header)
+    line_number = skipped + reader.line_num
+    while True:
+        first_line = line_number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            line_number = skipped + reader.line_num
+            yield Rejected(first_line, f"not a CSV row: {error}")
+            continue
+        line_number = skipped + reader.line_num
+        if not row:
+            continue
+        if len(row) != width:
+            yield Rejected(first_line, f"{len(row)} fields where the header has {width}")
+            continue
+        yield _order(
+            first_line,
+            row[email_at] if email_at is not None else None,
+            row[phone_at] if phone_at is not None else None,
+            row[created_at_at] if created_at_at is not None else None,
+            imported_at,
+        )
+
+
+def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
+    for line_number, line in enumerate(lines, start=skipped + 1):
+        if not line.strip():
+            continue
+        try:
+            # NaN and Infinity parse, but no field accepts a float, so they are rejected anyway.
+            document = json.loads(line)
+        except (ValueError, RecursionError):
+            yield Rejected(line_number, "not a JSON document")
+            continue
+        if not isinstance(document, dict):
+            yield Rejected(line_number, "not a JSON object")
+            continue
+        yield _order(line_number, document.get("email"), document.get("phoneNumber"), document.get("createdAt"),
+                     imported_at)
+
+
+def _order(line: int, email: object, phone_number: object, created_at: object,
+           imported_at: datetime) -> Order | Rejected:
+    try:
+        email = normalize_email(email)
+        phone_number = normalize_phone_number(phone_number)
+    except InvalidInput as error:
+        return Rejected(line, error.detail)
+    if email is None and phone_number is None:
+        return Rejected(line, NEITHER_IDENTIFIER)
+    if created_at is None or created_at == "":
+        return line, email, phone_number, imported_at
+    moment = _moment(created_at)
+    if moment is None:
+        return Rejected(line, BAD_CREATED_AT)
+    return line, email, phone_number, moment
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

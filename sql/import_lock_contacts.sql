@@ -1,0 +1,13 @@
+-- Make the import the only writer of the contact table until it commits.
+-- Taken after the file is staged and before the import reads contact, so the data it
+-- plans from cannot change under it. EXCLUSIVE conflicts with the ROW SHARE and ROW
+-- EXCLUSIVE locks of /identify's writes (SELECT ... FOR NO KEY UPDATE, INSERT,
+-- UPDATE), which wait; it does not conflict with ACCESS SHARE, so plain reads
+-- (find_identity, the fast path, run.py check) go on. It waits for writes in flight
+-- to commit; the import sets lock_timeout so that this wait is bounded. The import
+-- takes no other lock first, and /identify never waits for an advisory lock while
+-- holding a contact lock the import needs, so the two cannot deadlock.
+-- returns: nothing
+-- indexes: none
+-- locks: EXCLUSIVE on contact, held until commit or rollback
+LOCK TABLE contact IN EXCLUSIVE MODE;

@@ -1,0 +1,49 @@
+-- Find which existing customers the file's identifiers belong to.
+-- Every live contact holding one of the file's values, walked up linked_id to its root
+-- (a primary, or a live contact whose primary was deleted) exactly as /identify's
+-- lock_roots does. An identifier found here was seen before the file: no order
+-- creates a contact for it.
+-- returns: nothing; creates the temporary table import_known
+--   (node_id bigint, root_id bigint, root_created_at timestamptz), one row per
+--   identifier and root holding it
+-- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched; or hash
+--   joins when the file is large), contact_pkey (ancestry)
+-- locks: none beyond import_lock_contacts
+CREATE TEMPORARY TABLE import_known ON COMMIT DROP AS
+WITH RECURSIVE matched AS (
+    SELECT identifier.node_id, contact.id
+    FROM import_identifier AS identifier
+    JOIN contact ON contact.email = identifier.value
+    WHERE identifier.kind = 'email'
+      AND contact.deleted_at IS NULL
+    UNION ALL
+    SELECT identifier.node_id, contact.id
+    FROM import_identifier AS identifier
+    JOIN contact ON contact.phone_number = identifier.value
+    WHERE identifier.kind = 'phone'
+      AND contact.deleted_at IS NULL
+),
+-- From each matched contact up linked_id to any depth; UNION ends the walk on cycles.
+ancestry AS (
+    SELECT contact.id AS start_id, contact.id, contact.linked_id, contact.created_at
+    FROM contact
+    WHERE contact.id IN (SELECT id FROM matched)
+    UNION
+    SELECT ancestry.start_id, parent.id, parent.linked_id, parent.created_at
+    FROM ancestry
+    JOIN contact AS parent ON parent.id = ancestry.linked_id
+    WHERE parent.deleted_at IS NULL
+),
+-- A root has no live parent.
+roots AS (
+    SELECT start_id, id, created_at
+    FROM ancestry
+    WHERE NOT EXISTS (
+        SELECT FROM contact AS parent
+        WHERE parent.id = ancestry.linked_id
+          AND parent.deleted_at IS NULL
+    )
+)
+SELECT DISTINCT matched.node_id, roots.id AS root_id, roots.created_at AS root_created_at
+FROM matched
+JOIN roots ON roots.start_id = matched.id;

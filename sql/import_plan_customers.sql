@@ -1,0 +1,21 @@
+-- The primary of every customer the import creates or touches: its oldest contact.
+-- Candidates are the component's existing roots and its new contacts (id: the reserved
+-- first id plus ordinal - 1); the oldest by (created_at, id) wins, so an imported
+-- contact older than an existing primary becomes the primary, and otherwise the oldest
+-- existing root stays it, as in /identify.
+-- $1 first_id bigint: the first id reserved by import_reserve_ids (any, when no contact is new)
+-- returns: nothing; creates the temporary table import_customer (label bigint, primary_id bigint)
+-- indexes: none (temporary tables)
+-- locks: none (temporary tables of this session)
+CREATE TEMPORARY TABLE import_customer ON COMMIT DROP AS
+WITH candidate AS (
+    SELECT DISTINCT identifier.label, known.root_id AS id, known.root_created_at AS created_at
+    FROM import_known AS known
+    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
+    UNION ALL
+    SELECT label, $1::bigint + ordinal - 1, created_at
+    FROM import_new_contact
+)
+SELECT DISTINCT ON (label) label, id AS primary_id
+FROM candidate
+ORDER BY label, created_at, id;

@@ -1,0 +1,295 @@
+"""`run.py import`: random order files against the one-at-a-time model, row for row; rejects,
+idempotence, dry runs, failures, and `run.py export`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import asyncpg
+import pytest
+
+from service.import_progress import ImportProgress
+from service.check import violations_in
+from service.exporter import write_contacts
+from service.importer import IMPORT_SERVER_SETTINGS, ImportSummary, RejectsFile, import_orders
+from service.order_file import read_orders
+
+from .model import IdentityModel, ModelContact
+
+IMPORTED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+# (as written in the file, normalized); None: the line is rejected for it.
+EMAILS = [("doc@hillvalley.edu", "doc@hillvalley.edu"), ("  Marty@HillValley.edu ", "marty@hillvalley.edu"),
+          ("marty@hillvalley.edu", "marty@hillvalley.edu"), ("biff@hillvalley.edu", "biff@hillvalley.edu"),
+          ("lorraine@hillvalley.edu", "lorraine@hillvalley.edu"), ("GEORGE@hillvalley.edu", "george@hillvalley.edu"),
+          ("", None), ("not-an-email", "reject")]
+PHONES = [("111", "111"), ("(222) 22", "22222"), ("22222", "22222"), ("333", "333"), ("+44 1", "+441"),
+          ("555-5", "5555"), ("", None), ("12a", "reject")]
+# Few distinct moments, so that many orders tie and file order decides; some before and
+# some after the contacts that /identify writes while a test runs.
+MOMENTS = [datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(days=400 * n) for n in range(8)]
+
+
+def written_moment(rng: random.Random) -> tuple[str, datetime | None | str]:
+    """createdAt as written, and what it means: a moment, None (absent) or "reject"."""
+    shape = rng.random()
+    if shape < 0.1:
+        return "", None
+    if shape < 0.14:
+        return "last tuesday", "reject"
+    if shape < 0.16:
+        return "2024-05-01T12:00:00", "reject"  # no offset
+    moment = rng.choice(MOMENTS)
+    offset = timezone(timedelta(hours=rng.choice([0, 2, -7])))
+    return moment.astimezone(offset).isoformat(), moment
+
+
+def random_orders(seed: int, count: int) -> list[dict]:
+    """Rows as written, each with what it should mean: (email, phone, createdAt) or None if rejected."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        email_written, email = rng.choice(EMAILS)
+        phone_written, phone = rng.choice(PHONES)
+        moment_written, moment = written_moment(rng)
+        valid = "reject" not in (email, phone, moment) and (email or phone)
+        rows.append({"email": email_written, "phoneNumber": phone_written, "createdAt": moment_written,
+                     "meaning": (email, phone, moment or IMPORTED_AT) if valid else None})
+    return rows
+
+
+def as_csv(rows: list[dict]) -> str:
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(["createdAt", "email", "note", "phoneNumber"])  # any order; unknown columns ignored
+    for row in rows:
+        writer.writerow([row["createdAt"], row["email"], "ignored", row["phoneNumber"]])
+    return stream.getvalue()
+
+
+def as_json_lines(rows: list[dict]) -> str:
+    return "".join(json.dumps({key: row[key] for key in ("email", "phoneNumber", "createdAt")}) + "\n"
+                   for row in rows)
+
+
+def feed_model(model: IdentityModel, rows: list[dict]) -> None:
+    """The file's valid orders one at a time, in createdAt order, file order for ties."""
+    valid = [(position, row["meaning"]) for position, row in enumerate(rows) if row["meaning"]]
+    for _, (email, phone, moment) in sorted(valid, key=lambda item: (item[1][2], item[0])):
+        model.identify(email, phone, moment)
+
+
+@pytest.fixture
+async def connection(database_url, pool):
+    """The import's own connection, on the emptied table of `pool`."""
+    connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
+    yield connection
+    await connection.close()
+
+
+async def run_import(connection, statements, text: str, *, dry_run: bool = False) -> tuple[ImportSummary, str]:
+    rejects_stream = io.StringIO()
+    summary = await import_orders(
+        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT),
+        RejectsFile(rejects_stream), dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
+    return summary, rejects_stream.getvalue()
+
+
+async def table_rows(pool) -> list[tuple]:
+    rows = await pool.fetch("SELECT id, email, phone_number, linked_id, created_at FROM contact ORDER BY id")
+    return [tuple(row) for row in rows]
+
+
+def model_rows(model: IdentityModel) -> list[tuple]:
+    return [(c.id, c.email, c.phone_number, c.linked_id, c.created_at) for c in model.contacts]
+
+
+async def model_of_table(pool) -> IdentityModel:
+    return IdentityModel([ModelContact(*row) for row in await table_rows(pool)])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+async def test_import_equals_the_orders_sent_one_at_a_time_in_created_at_order(connection, statements, pool, seed):
+    rows = random_orders(seed, 120)
+    model = IdentityModel()
+    feed_model(model, rows)
+
+    summary, _ = await run_import(connection, statements, as_csv(rows))
+
+    assert await table_rows(pool) == model_rows(model)
+    assert summary.contacts_created == len(model.contacts)
+    assert summary.rejected == sum(row["meaning"] is None for row in rows)
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+async def test_import_into_a_table_with_data_equals_the_orders_sent_after_it(
+        connection, statements, pool, identify, seed):
+    rng = random.Random(seed)
+    for _ in range(25):
+        email = rng.choice([None, *(value for _, value in EMAILS[:6])])
+        phone = rng.choice([value for _, value in PHONES[:6]]) if email is None or rng.random() < 0.5 else None
+        assert (await identify({"email": email, "phoneNumber": phone}))[0] == 200
+    model = await model_of_table(pool)
+    rows = random_orders(seed, 120)
+    feed_model(model, rows)
+
+    await run_import(connection, statements, as_json_lines(rows))
+
+    assert await table_rows(pool) == model_rows(model)
+
+
+@pytest.mark.parametrize("seed", [9, 10, 11])
+async def test_import_in_two_halves_equals_the_halves_sent_one_after_the_other(connection, statements, pool, seed):
+    rows = random_orders(seed, 160)
+    model = IdentityModel()
+    feed_model(model, rows[:80])
+    feed_model(model, rows[80:])
+
+    await run_import(connection, statements, as_csv(rows[:80]))
+    await run_import(connection, statements, as_csv(rows[80:]))
+
+    assert await table_rows(pool) == model_rows(model)
+
+
+async def test_imported_contact_older_than_an_existing_primary_becomes_the_primary(
+        connection, statements, pool, identify):
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "555"})
+
+    await run_import(connection, statements,
+                     "email,phoneNumber,createdAt\ndoc@hillvalley.edu,555,1985-10-26T01:21:00-07:00\n")
+
+    status, answer = await identify({"email": "marty@hillvalley.edu"})
+    assert answer["contact"] == {"primaryContactId": 2, "emails": ["doc@hillvalley.edu", "marty@hillvalley.edu"],
+                                 "phoneNumbers": ["555"], "secondaryContactIds": [1]}
+
+
+async def test_contacts_imported_with_older_dates_leave_the_existing_ones_sound(
+        connection, statements, pool, identify):
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "555"})
+
+    # Each brings something new when created, but both are dated before contact 1, which
+    # now shares all its values with older contacts: still no duplicate, it came first.
+    await run_import(connection, statements, "email,phoneNumber,createdAt\n"
+                                             "marty@hillvalley.edu,111,1985-10-26T01:21:00-07:00\n"
+                                             "doc@hillvalley.edu,555,1985-10-26T01:22:00-07:00\n")
+
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 3
+    async with pool.acquire() as checking:
+        assert await violations_in(checking, statements) == []
+
+
+async def test_second_import_of_the_same_file_creates_and_changes_nothing(connection, statements, pool):
+    text = as_csv(random_orders(12, 150))
+    await run_import(connection, statements, text)
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+
+    summary, _ = await run_import(connection, statements, text)
+
+    assert (summary.contacts_created, summary.customers_created, summary.customers_merged) == (0, 0, 0)
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
+
+
+async def test_bad_lines_are_skipped_into_the_rejects_file_with_line_number_and_reason(connection, statements, pool):
+    text = ("email,phoneNumber,createdAt\n"
+            "doc@hillvalley.edu,111,\n"
+            "not-an-email,222,\n"
+            "marty@hillvalley.edu,12a,\n"
+            ",,\n"
+            "biff@hillvalley.edu,333,yesterday\n"
+            "lorraine@hillvalley.edu,444\n"
+            '"george@hillvalley.edu"x,555,\n'
+            "george@hillvalley.edu,555,2024-01-01T00:00:00Z\n")
+
+    summary, rejects = await run_import(connection, statements, text)
+
+    assert list(csv.reader(io.StringIO(rejects))) == [
+        ["line", "reason"],
+        ["3", "email must be one @ between a non-empty local part and a domain."],
+        ["4", "phoneNumber must be digits, optionally with one leading + and the separators space - . ( )."],
+        ["5", "neither email nor phoneNumber given"],
+        ["6", "createdAt must be an ISO 8601 date and time with an offset, like 2024-05-01T12:00:00+02:00"],
+        ["7", "2 fields where the header has 3"],
+        ["8", "not a CSV row: ',' expected after '\"'"],
+    ]
+    assert (summary.orders_read, summary.rejected, summary.contacts_created) == (8, 6, 2)
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 2
+
+
+async def test_bad_json_lines_are_rejected_with_their_line_numbers(connection, statements, pool):
+    text = ('{"email": "doc@hillvalley.edu", "phoneNumber": 111}\n'
+            "\n"
+            "{not json\n"
+            '["doc@hillvalley.edu"]\n'
+            '{"email": "marty@hillvalley.edu", "phoneNumber": 2.5}\n'
+            '{"email": "marty@hillvalley.edu", "createdAt": 1985}\n')
+
+    _, rejects = await run_import(connection, statements, text)
+
+    assert [row[0] for row in csv.reader(io.StringIO(rejects))] == ["line", "3", "4", "5", "6"]
+    assert await pool.fetchval("SELECT phone_number FROM contact") == "111"
+
+
+async def test_dry_run_reports_the_same_summary_and_writes_nothing(connection, statements, pool, identify):
+    await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "222"})
+    text = as_csv(random_orders(13, 100))
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+
+    dry, _ = await run_import(connection, statements, text, dry_run=True)
+
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
+    real, _ = await run_import(connection, statements, text)
+    assert (dry.orders_read, dry.rejected, dry.contacts_created, dry.customers_created, dry.customers_merged) == (
+        real.orders_read, real.rejected, real.contacts_created, real.customers_created, real.customers_merged)
+    assert real.customers_merged == 1  # the two customers above share a customer in the file
+
+
+async def test_a_failure_while_reading_leaves_the_table_as_it_was(connection, statements, pool, identify):
+    await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+
+    def failing_disk():
+        yield "email,phoneNumber\n"
+        yield "marty@hillvalley.edu,111\n"
+        raise OSError(5, "Input/output error")
+
+    with pytest.raises(OSError):
+        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT),
+                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
+
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
+    assert await connection.fetchval("SELECT 1") == 1  # rolled back, not left in a failed transaction
+
+
+async def test_export_writes_every_live_contact_with_the_api_names(connection, statements, pool, tmp_path):
+    await run_import(connection, statements,
+                     "email,phoneNumber,createdAt\n"
+                     "doc@hillvalley.edu,111,1985-10-26T01:21:00-07:00\n"
+                     "marty@hillvalley.edu,111,1985-10-26T01:22:00.5-07:00\n"
+                     "biff@hillvalley.edu,,2015-10-21T16:29:00Z\n")
+    await pool.execute("UPDATE contact SET deleted_at = now() WHERE email = 'biff@hillvalley.edu'")
+    export_path = tmp_path / "contacts.csv"
+
+    count = await write_contacts(connection, statements, export_path)
+
+    assert count == 2
+    assert export_path.read_text().splitlines() == [
+        "id,email,phoneNumber,linkedId,linkPrecedence,createdAt",
+        "1,doc@hillvalley.edu,111,,primary,1985-10-26T08:21:00.000000Z",
+        "2,marty@hillvalley.edu,111,1,secondary,1985-10-26T08:22:00.500000Z",
+    ]
+
+
+async def test_importing_an_export_back_changes_nothing(connection, statements, pool, tmp_path):
+    await run_import(connection, statements, as_csv(random_orders(14, 150)))
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+    export_path = tmp_path / "contacts.csv"
+    await write_contacts(connection, statements, export_path)
+
+    summary, _ = await run_import(connection, statements, export_path.read_text())
+
+    assert summary.contacts_created == 0
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before

@@ -1,0 +1,99 @@
+"""`python run.py import` and `export` as a user runs them: summary, rejects file, exit statuses, Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+from .service_process import PROJECT_ROOT
+
+ORDERS = ("email,phoneNumber,createdAt\n"
+          "doc@hillvalley.edu,5550123,1955-11-05T06:00:00-08:00\n"
+          "mcfly@hillvalley.edu,5550123,1985-10-26T01:24:00-07:00\n"
+          "einstein,,\n")
+
+
+def run_py(database_url: str, *arguments: str, stdin: str | None = None, cwd=PROJECT_ROOT):
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / "run.py"), *arguments], cwd=cwd, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
+async def test_import_from_standard_input_prints_the_summary_and_writes_the_rejects(pool, database_url, tmp_path):
+    result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=ORDERS, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "orders read        3\nrejected           1\ncontacts created   2\ncustomers created  1\n" in result.stdout
+    assert (tmp_path / "import-rejects.csv").read_text().splitlines() == [
+        "line,reason", "4,email must be one @ between a non-empty local part and a domain."]
+    assert await pool.fetchval("SELECT count(*) FROM contact WHERE linked_id = 1") == 1
+
+
+async def test_dry_run_from_the_command_line_writes_nothing(pool, database_url, tmp_path):
+    (tmp_path / "orders.csv").write_text(ORDERS)
+
+    result = await asyncio.to_thread(run_py, database_url, "import", "--dry-run", str(tmp_path / "orders.csv"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("dry run: nothing was written\n")
+    assert "contacts created   2\n" in result.stdout
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
+async def test_missing_file_is_refused_with_status_2(pool, database_url, tmp_path):
+    result = await asyncio.to_thread(run_py, database_url, "import", str(tmp_path / "nowhere.csv"))
+
+    assert result.returncode == 2
+    assert "cannot open" in result.stderr
+
+
+async def test_csv_header_without_the_fields_is_refused_with_status_2(pool, database_url, tmp_path):
+    (tmp_path / "orders.csv").write_text("name,address\nMarty,Hill Valley\n")
+
+    result = await asyncio.to_thread(run_py, database_url, "import", str(tmp_path / "orders.csv"))
+
+    assert result.returncode == 2
+    assert "the header names neither email nor phoneNumber; nothing imported" in result.stderr
+
+
+async def test_ctrl_c_during_an_import_leaves_the_table_as_it_was(pool, database_url, tmp_path):
+    await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "run.py"), "import", "-"], cwd=tmp_path, env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        process.stdin.write(ORDERS)
+        process.stdin.flush()
+        # The import is under way once its session has staged the first lines (bounded wait).
+        for _ in range(200):
+            if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'identity-import'"
+                                   " AND state = 'active'"):
+                break
+            await asyncio.sleep(0.05)
+        # As in a shell pipeline, Ctrl-C also ends the producer: standard input reaches its end.
+        process.send_signal(signal.SIGINT)
+        process.stdin.close()
+        await asyncio.to_thread(process.wait, timeout=30)
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing imported" in stderr
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
+
+
+async def test_export_writes_the_csv_file(pool, database_url, tmp_path):
+    await pool.execute("INSERT INTO contact (email, phone_number, created_at)"
+                       " VALUES ('doc@hillvalley.edu', '5550123', '1955-11-05T14:00:00Z')")
+
+    result = await asyncio.to_thread(run_py, database_url, "export", str(tmp_path / "contacts.csv"))
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "contacts.csv").read_text().splitlines() == [
+        "id,email,phoneNumber,linkedId,linkPrecedence,createdAt",
+        "1,doc@hillvalley.edu,5550123,,primary,1955-11-05T14:00:00.000000Z"]
