@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from service.config import Settings
 from service.contact_input import parse_identify_body
 from service.db import create_pool, pooled_connection
+from service.guardrails import Guardrails
 from service.identify import identify
 from service.sql import Statements
 
@@ -66,7 +67,8 @@ async def count_round_trips(database_url: str, *, first_customer: int, tag: int)
                     raw_connection = connection._con
                     raw_connection.add_query_logger(log_query)
                     identity = await identify(connection, statements, parse_identify_body(body),
-                                              request_id="bench:round-trips", max_attempts=8)
+                                              request_id="bench:round-trips", max_attempts=8,
+                                              guardrails=Guardrails.from_settings(settings))
                     await asyncio.sleep(0)  # loggers are called soon after the query, not during it
                     service_statements = len(logged)
                 await asyncio.sleep(0.01)
