@@ -342,10 +342,13 @@ async def test_every_input_has_a_label_and_the_page_works_from_the_keyboard(cons
     await console.identify(*MARTY_AND_JENNIFER)
     await console.page.goto(f"{console.url}/console")
 
-    await console.page.keyboard.type(console.read_key)  # the key field has the focus first
+    # The key field has the focus first; the browser applies autofocus in a later rendering step than the load event.
+    await expect(console.page.locator("#api-key")).to_be_focused()
+    await console.page.keyboard.type(console.read_key)
     await console.page.keyboard.press("Enter")
     await expect(console.page.locator("#key-status")).to_contain_text("read key")
-    await console.page.keyboard.type("marty@hillvalley.edu")  # then the search field
+    await expect(console.page.locator("#search-value")).to_be_focused()  # then the search field
+    await console.page.keyboard.type("marty@hillvalley.edu")
     await console.page.keyboard.press("Enter")
 
     await expect(_customer(console, 1).locator("tbody tr")).to_have_count(3)
