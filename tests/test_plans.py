@@ -160,15 +160,17 @@ def unbounded_steps(plan: dict) -> list[str]:
     return found
 
 
-async def plans_of(url: str, work) -> list[dict]:
-    """The plans a new service connection runs for `work(connection, statements)`, as auto_explain saw them."""
-    connection = await asyncpg.connect(url, server_settings=SERVING_SETTINGS)
+async def plans_of(url: str, work, session_settings: dict[str, str] = SERVING_SETTINGS) -> list[dict]:
+    """The plans a new connection runs for `work(connection, statements)`, as auto_explain saw them;
+    by default one with the service's session settings."""
+    connection = await asyncpg.connect(url, server_settings=session_settings)
     notices: list[str] = []
     connection.add_log_listener(lambda _, message: notices.append(message.message))
     try:
         await connection.execute("LOAD 'auto_explain'")
         for name, value in AUTO_EXPLAIN_SETTINGS.items():
             await connection.execute("SELECT set_config($1, $2, false)", name, value)
+        notices.clear()  # the plans of the work only, not of the set-up above
         await work(connection, Statements.load())
     finally:
         await connection.close()
@@ -184,8 +186,8 @@ def unbounded_plans(plans: list[dict]) -> dict[str, list[str]]:
     }
 
 
-async def plans_of_every_request(url: str) -> list[dict]:
-    """The plans a new service connection runs for each kind of request."""
+async def plans_of_every_request(url: str, session_settings: dict[str, str] = SERVING_SETTINGS) -> list[dict]:
+    """The plans a new connection runs for each kind of request, by default a service connection's."""
 
     async def every_request(connection, statements):
         for details in requests().values():
@@ -196,7 +198,7 @@ async def plans_of_every_request(url: str) -> list[dict]:
                 await identify(connection, statements, details, request_id="test:plans", max_attempts=1,
                                guardrails=TIGHT_GUARDRAILS)
 
-    return await plans_of(url, every_request)
+    return await plans_of(url, every_request, session_settings)
 
 
 async def bring_to_state(url: str, state: str) -> None:
@@ -247,3 +249,21 @@ async def test_sql_helper_functions_are_planned_with_their_callers_not_on_every_
     assert set(bodies) >= {"customer_roots", "customer_members"}
     statements_run = {plan["Query Text"].strip() for plan in plans}
     assert [name for name, body in bodies.items() if body in statements_run] == []
+
+
+async def test_statements_inside_the_functions_never_jit_compile_whatever_the_caller_session_says(table_in_state):
+    """A walk's row estimate is a guess that grows with the table, so on a large table the
+    gather statement's cost passes jit_above_cost; in a session with JIT on (psql, pgbench, any
+    client but the service's pool) compiling it cost 25-35 ms per call of a 0.2 ms statement.
+    jit_above_cost = 0 here makes every plan of such a session JIT-compiled, unless the function
+    turns JIT off for its own statements."""
+    await bring_to_state(table_in_state, "1k contacts, analyzed")
+
+    plans = await plans_of_every_request(table_in_state, {"jit": "on", "jit_above_cost": "0"})
+
+    # What the client sends itself: the service's statement, and asyncpg's check of the jit
+    # setting before it looks a type up.
+    sent_by_the_client = ("FROM identify_contact(", "current_setting('jit')")
+    inside_functions = [plan for plan in plans if not any(text in plan["Query Text"] for text in sent_by_the_client)]
+    assert inside_functions, "auto_explain reported no statement inside identify_contact"
+    assert [plan["Query Text"].strip().splitlines()[0][:80] for plan in inside_functions if "JIT" in plan] == []
