@@ -12,7 +12,7 @@ from .db import pool_context
 from .errors import problem_middleware
 from .http_server import handler_options, name_no_server_software
 from .keys import CONSOLE_ASSETS, OPENAPI_DOCUMENT, POOL, REQUIRED_SCOPES, SETTINGS, STATEMENTS
-from .observability import METRICS, Metrics, observe_requests
+from .observability import METRICS, Metrics, observe_requests, pool_gauges_context
 from .openapi import load_document
 from .request_body import MAX_BODY_BYTES
 from .routes import ROUTES, required_scopes
@@ -35,5 +35,6 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
         app.cleanup_ctx.append(pool_context)
     else:
         app[POOL] = pool
+    app.cleanup_ctx.append(pool_gauges_context)
     app.add_routes(ROUTES)
     return app

@@ -87,7 +87,10 @@ async def pooled_connection(pool: asyncpg.Pool, *, timeout: float) -> AsyncItera
     or on the reset that release() runs. The first is an outage for this request; the
     second happens after the request's outcome is settled, so it must not change the answer.
     """
-    connection = await pool.acquire(timeout=timeout)
+    # asyncio.timeout rather than acquire(timeout=...): on Python 3.11 asyncpg applies that one
+    # with a wait_for that starts a task per acquire, and keeps it for release() as well.
+    async with asyncio.timeout(timeout):
+        connection = await pool.acquire()
     try:
         yield connection
     except asyncpg.InternalClientError as error:

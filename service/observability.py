@@ -8,11 +8,14 @@ keep the values in files there, and /metrics adds up every worker's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
@@ -23,6 +26,8 @@ from .keys import POOL, REQUEST_ID
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# How often each worker writes its pool gauges (a scrape also refreshes the worker it reaches).
+POOL_GAUGES_REFRESH_SECONDS = 1.0
 # Latency buckets in seconds: the service answers in milliseconds; the tail is what matters.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -107,12 +112,28 @@ async def observe_requests(request: web.Request, handler) -> web.StreamResponse:
     route = route_label(request)
     metrics.requests.labels(route, request.method, str(response.status)).inc()
     metrics.latency.labels(route).observe(duration)
-    # Every worker refreshes its own pool gauges: a scrape reaches only one of them.
-    if POOL in request.app:
-        metrics.observe_pool(request.app[POOL])
     access_log.info(
         "%s %s %s", request.method, request.path, response.status,
         extra={"request_id": request_id, "method": request.method, "path": request.path,
                "status": response.status, "duration_ms": round(duration * 1000, 3)},
     )
     return response
+
+
+async def pool_gauges_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx, after the pool's: every worker refreshes its own pool gauges, since a
+    scrape reaches only one of them. Once a second rather than per request: counting the
+    pool's connections walks all of them, a cost every request paid."""
+
+    async def refresh_forever() -> None:
+        while True:
+            app[METRICS].observe_pool(app[POOL])
+            await asyncio.sleep(POOL_GAUGES_REFRESH_SECONDS)
+
+    refreshing = asyncio.create_task(refresh_forever())
+    try:
+        yield
+    finally:
+        refreshing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refreshing
