@@ -15,9 +15,11 @@ import pytest
 from service.import_progress import ImportProgress
 from service.check import violations_in
 from service.exporter import write_contacts
-from service.importer import IMPORT_SERVER_SETTINGS, ImportSummary, RejectsFile, import_orders
+from service.guardrails import Guardrails
+from service.importer import IMPORT_SERVER_SETTINGS, ImportRules, ImportSummary, RejectsFile, import_orders
 from service.order_file import read_orders
 
+from .conftest import TEST_SUPPRESSION_KEY
 from .model import IdentityModel, ModelContact
 
 IMPORTED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -31,6 +33,9 @@ PHONES = [("111", "111"), ("(222) 22", "22222"), ("22222", "22222"), ("333", "33
 # Few distinct moments, so that many orders tie and file order decides; some before and
 # some after the contacts that /identify writes while a test runs.
 MOMENTS = [datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(days=400 * n) for n in range(8)]
+# The rules of a deployment with the default settings.
+DEFAULT_CAPS = Guardrails(max_emails=50, max_phones=50, max_contacts=1000, auto_block_after=3)
+DEFAULT_RULES = ImportRules(phone_region="", guardrails=DEFAULT_CAPS, suppression_key=TEST_SUPPRESSION_KEY.encode())
 
 
 def written_moment(rng: random.Random) -> tuple[str, datetime | None | str]:
@@ -90,11 +95,12 @@ async def connection(database_url, pool):
     await connection.close()
 
 
-async def run_import(connection, statements, text: str, *, dry_run: bool = False) -> tuple[ImportSummary, str]:
+async def run_import(connection, statements, text: str, *, dry_run: bool = False,
+                     rules: ImportRules = DEFAULT_RULES) -> tuple[ImportSummary, str]:
     rejects_stream = io.StringIO()
     summary = await import_orders(
-        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT),
-        RejectsFile(rejects_stream), dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
+        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
+        RejectsFile(rejects_stream), rules=rules, dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
     return summary, rejects_stream.getvalue()
 
 
@@ -121,7 +127,7 @@ async def test_import_equals_the_orders_sent_one_at_a_time_in_created_at_order(c
 
     assert await table_rows(pool) == model_rows(model)
     assert summary.contacts_created == len(model.contacts)
-    assert summary.rejected == sum(row["meaning"] is None for row in rows)
+    assert summary.rejected_count == sum(row["meaning"] is None for row in rows)
 
 
 @pytest.mark.parametrize("seed", [6, 7, 8])
@@ -214,7 +220,7 @@ async def test_bad_lines_are_skipped_into_the_rejects_file_with_line_number_and_
         ["7", "2 fields where the header has 3"],
         ["8", "not a CSV row: ',' expected after '\"'"],
     ]
-    assert (summary.orders_read, summary.rejected, summary.contacts_created) == (8, 6, 2)
+    assert (summary.orders_read, summary.rejected_count, summary.contacts_created) == (8, 6, 2)
     assert await pool.fetchval("SELECT count(*) FROM contact") == 2
 
 
@@ -257,8 +263,9 @@ async def test_a_failure_while_reading_leaves_the_table_as_it_was(connection, st
         raise OSError(5, "Input/output error")
 
     with pytest.raises(OSError):
-        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT),
-                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
+        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT, ""),
+                            RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False,
+                            progress=ImportProgress(None, io.StringIO()))
 
     assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
     assert await connection.fetchval("SELECT 1") == 1  # rolled back, not left in a failed transaction

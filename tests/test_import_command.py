@@ -26,7 +26,7 @@ async def test_import_from_standard_input_prints_the_summary_and_writes_the_reje
     result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=ORDERS, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "orders read        3\nrejected           1\ncontacts created   2\ncustomers created  1\n" in result.stdout
+    assert "orders read        3\nrejected           1 (1 invalid)\ncontacts created   2\ncustomers created  1\n" in result.stdout
     assert (tmp_path / "import-rejects.csv").read_text().splitlines() == [
         "line,reason", "4,email must be one @ between a non-empty local part and a domain."]
     assert await pool.fetchval("SELECT count(*) FROM contact WHERE linked_id = 1") == 1
