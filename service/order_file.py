@@ -2,13 +2,16 @@
 
 Each line yields either an order, normalized exactly as POST /identify normalizes a
 request (the same functions of contact_input, the phone in E.164 when a region is set),
-or a rejection with its line number and reason. Whether a phone that is no number of the
-region is rejected depends on the blocked values, which the database holds: such an order
-carries the phone as typed and the problem, and the import decides (see
-sql/import_ignore_blocked_values.sql), as identify_contact does for a request. The format is told by the first non-blank character: `{` is JSON Lines,
-anything else a CSV header. Fields: `email`, `phoneNumber`, optional `createdAt` (ISO
-8601 with an offset; absent or empty: the time of the import); other fields are
-ignored. Reasons never quote the rejected values (they are personal data).
+or a rejection with its line number and reason. The format is told by the first
+non-blank character: `{` is JSON Lines, anything else a CSV header. Fields: `email`,
+`phoneNumber`, optional `createdAt` (ISO 8601 with an offset; absent or empty: the time
+of the import); other fields are ignored. Reasons never quote the rejected values (they
+are personal data).
+
+Whether a phone that is no number of the region is rejected depends on the blocked
+values, which the database holds: such an order carries the phone as typed and the
+problem, and the import decides (sql/import_ignore_blocked_values.sql), as
+identify_contact does for a request.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ erased AS MATERIALIZED (
     SELECT file_identifier.identifier, erasure.erased_at
     FROM file_identifier
     JOIN import_erasure AS erasure
-      ON erasure.identifier_hmac = sha256($2::bytea || sha256($1::bytea || convert_to(file_identifier.identifier, 'UTF8')))
+      ON erasure.identifier_hmac
+         = sha256($2::bytea || sha256($1::bytea || convert_to(file_identifier.identifier, 'UTF8')))
 ),
 holding_one AS (
     SELECT ctid, line, email, phone_number, phone_number_as_typed, created_at
