@@ -275,12 +275,14 @@ async def protected_model(pool) -> IdentityModel:
     """The table as a model, with the blocked values of the database; the erasures of ERASURES
     put on the suppression list."""
     model = await model_of_table(pool)
-    model.blocked = {(row["kind"], row["value"]) for row in await pool.fetch("SELECT kind, value FROM blocked_identifier")}
+    blocked = await pool.fetch("SELECT kind, value FROM blocked_identifier")
+    model.blocked = {(row["kind"], row["value"]) for row in blocked}
     key = TEST_SUPPRESSION_KEY.encode()
     for identifier, erased_at in ERASURES.items():
         kind, value = identifier.split(":", 1)
         [hmac] = identifier_hmacs(key, [value] if kind == "email" else [], [value] if kind == "phone" else [])
-        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, $2)", hmac, erased_at)
+        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, $2)",
+                           hmac, erased_at)
     return model
 
 

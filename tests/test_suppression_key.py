@@ -44,8 +44,8 @@ async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key
     inner_pad, outer_pad = hmac_pads(key)
 
     computed = await pool.fetch("SELECT sha256($2 || sha256($1 || convert_to(value, 'UTF8'))) AS identifier_hmac"
-                                " FROM unnest($3::text[]) WITH ORDINALITY AS given (value, ordinality) ORDER BY ordinality",
-                                inner_pad, outer_pad, values)
+                                " FROM unnest($3::text[]) WITH ORDINALITY AS given (value, ordinality)"
+                                " ORDER BY ordinality", inner_pad, outer_pad, values)
 
     assert [row["identifier_hmac"] for row in computed] == identifier_hmacs(
         key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100"])
