@@ -226,7 +226,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         contacts_created=planned["contacts_created"],
         customers_created=planned["customers_created"],
         customers_merged=planned["customers_merged"],
-        seconds=round(time.perf_counter() - started, 1),
+        seconds=time.perf_counter() - started,
         dry_run=dry_run,
     )
 
