@@ -9,8 +9,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
      to the rejects file); blocked values are taken out of them, and orders left with
      nothing usable, or dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
-  2. the contact table is locked against other writers (not against readers), and the
-     file's identifiers are matched to existing customers;
+  2. the contact table is locked against other writers (not against readers); an erasure
+     committed meanwhile that covers a planned order fails the import; the file's
+     identifiers are matched to existing customers;
   3. customers are the connected components of a graph of identifiers (an order links
      its two, an existing customer all of its own), found by label propagation: a few
      set-based rounds, each an UPDATE of the nodes whose neighbours changed;
@@ -20,9 +21,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
      primary is its oldest contact; one INSERT and one UPDATE write the result.
 
 So the result is exactly what /identify would have made of the orders not rejected,
-sent one at a time: none of them meets a blocked value, and none takes a customer over
-a cap (see the README for why the import rejects a customer over a cap whole rather
-than refusing its orders one by one as /identify does).
+sent one at a time: their blocked values are taken out as /identify takes them out, and
+none of them takes a customer over a cap (see the README for why the import rejects a
+customer over a cap whole rather than refusing its orders one by one as /identify does).
 
 A dry run plans the same way without the lock and rolls back, writing nothing. Any
 failure, Ctrl-C included, rolls everything back: the table is as before.
