@@ -64,6 +64,13 @@ def parse_identify_body(body: bytes, phone_region: str = "") -> ContactDetails:
     phone_number = normalize_phone_number(document.get("phoneNumber"))
     if email is None and phone_number is None:
         raise InvalidInput("missing-identifier", "Give an email, a phoneNumber, or both; neither was given.")
+    return contact_details(email, phone_number, phone_region)
+
+
+def contact_details(email: str | None, phone_number: str | None, phone_region: str) -> ContactDetails:
+    """The details of a checkout whose values passed the rules without a region (normalize_email,
+    normalize_phone_number), with the phone read as a number of `phone_region` when one is set.
+    POST /identify and `run.py import` both build their details here."""
     if not phone_region or phone_number is None:
         return ContactDetails(email=email, phone_number=phone_number)
     try:

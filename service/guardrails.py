@@ -43,6 +43,12 @@ def protection_headers(ignored: tuple[str, ...], guardrail: str | None) -> dict[
     return headers
 
 
+def only_blocked_values(fields: tuple[str, ...]) -> str:
+    """Why a request or an imported order whose every value is blocked cannot be used."""
+    are = "are blocked values" if len(fields) > 1 else "is a blocked value"
+    return f"The {' and the '.join(fields)} given {are}, which cannot identify a customer; nothing usable was left"
+
+
 def log_quarantine(quarantined: tuple[str, ...], guardrails: Guardrails, customer_id: int) -> None:
     """One line per value blocked automatically; the value itself is personal data and stays out."""
     for field in quarantined:

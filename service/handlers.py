@@ -7,7 +7,7 @@ from aiohttp import web
 
 from .contact_input import ContactDetails, InvalidInput, parse_identify_body
 from .errors import Problem, contention_problem
-from .guardrails import Guardrails, log_quarantine, protection_headers
+from .guardrails import Guardrails, log_quarantine, only_blocked_values, protection_headers
 from .identify import EveryIdentifierBlocked, TooMuchContention, identify
 from .keys import REQUEST_ID, SETTINGS, STATEMENTS
 from .observability import METRICS
@@ -33,10 +33,7 @@ async def post_identify(request: web.Request) -> web.Response:
         raise Problem(invalid.kind, invalid.detail, field=invalid.field) from None
     except EveryIdentifierBlocked as blocked:
         request.app[METRICS].outcomes.labels("blocked").inc()
-        raise Problem("blocked-identifier",
-                      f"The {' and the '.join(blocked.fields)} given {'are' if len(blocked.fields) > 1 else 'is a'} "
-                      f"blocked value{'s' if len(blocked.fields) > 1 else ''}, which cannot identify a customer; "
-                      "nothing usable was left and nothing was written.",
+        raise Problem("blocked-identifier", f"{only_blocked_values(blocked.fields)} and nothing was written.",
                       field=blocked.fields[0], headers=protection_headers(blocked.fields, None)) from None
     metrics = request.app[METRICS]
     metrics.outcomes.labels(identity.outcome.value).inc()

@@ -10,7 +10,7 @@ import asyncpg
 
 from .config import Settings
 from .exporter import export_file
-from .importer import import_file
+from .importer import ErasedWhilePlanning, SuppressionKeyMissing, import_file
 from .order_file import UnreadableFile
 
 STDIN_REJECTS = "import-rejects.csv"
@@ -28,10 +28,17 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
         return _fail("the database has no contact table yet: run the migrate command first")
     except asyncpg.LockNotAvailableError:
         return _fail("the contact table stayed locked by other writers (another import?); nothing imported")
+    except SuppressionKeyMissing:
+        return _fail(f"the suppression list holds erased values, but neither SUPPRESSION_KEY nor "
+                     f"{settings.suppression_key_file} holds the key to recognise them: run the import with the "
+                     "service's key; nothing imported")
+    except ErasedWhilePlanning:
+        return _fail("a customer holding values of the file was erased while the import planned; nothing "
+                     "imported: run it again")
     except KeyboardInterrupt:
         return _fail("interrupted; nothing imported", status=130)
     print(summary.report())
-    if summary.rejected:
+    if summary.rejected_count:
         print(f"rejected lines (line number and reason) are in {rejects_path}")
     return 0
 

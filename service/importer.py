@@ -6,14 +6,24 @@ each new contact carries its order's createdAt. It is computed set-based,
 in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
-     to the rejects file), ranked, and each value's first sighting found;
-  2. the contact table is locked against other writers (not against readers), and the
-     file's identifiers are matched to existing customers;
+     to the rejects file); blocked values are taken out of them, and orders left with
+     nothing usable, or dated before an erasure of one of their values, are rejected;
+     the rest are ranked, and each value's first sighting found;
+  2. the contact table is locked against other writers (not against readers); an erasure
+     committed meanwhile that covers a planned order fails the import; the file's
+     identifiers are matched to existing customers;
   3. customers are the connected components of a graph of identifiers (an order links
      its two, an existing customer all of its own), found by label propagation: a few
      set-based rounds, each an UPDATE of the nodes whose neighbours changed;
-  4. an order creates a contact when it sights an identifier first; every customer's
+  4. a customer the import would take over a cap on a customer's size is left out whole,
+     its orders rejected;
+  5. an order creates a contact when it sights an identifier first; every customer's
      primary is its oldest contact; one INSERT and one UPDATE write the result.
+
+So the result is exactly what /identify would have made of the orders not rejected,
+sent one at a time: their blocked values are taken out as /identify takes them out, and
+none of them takes a customer over a cap (see the README for why the import rejects a
+customer over a cap whole rather than refusing its orders one by one as /identify does).
 
 A dry run plans the same way without the lock and rolls back, writing nothing. Any
 failure, Ctrl-C included, rolls everything back: the table is as before.
@@ -34,9 +44,11 @@ import asyncpg
 
 from .config import Settings
 from .db import database
+from .guardrails import Guardrails, only_blocked_values
 from .import_progress import ImportProgress
-from .order_file import Order, Rejected, read_orders
+from .order_file import Order, Rejected, RejectedAs, read_orders
 from .sql import Statements
+from .suppression import existing_suppression_key, hmac_pads
 
 # The import's own session: no statement timeout (it runs for seconds), room in memory
 # for sorting and hashing a million orders, and temporary tables kept in local buffers.
@@ -50,33 +62,65 @@ IMPORT_SERVER_SETTINGS = {
     # sql/import_lock_contacts.sql); they hold their locks for milliseconds.
     "lock_timeout": "10s",
 }
-STAGED_COLUMNS = ("line", "email", "phone_number", "created_at")
+STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "phone_number_problem", "created_at")
 # Every import_* statement in the order import_orders runs them; each relies on the
 # temporary tables of the ones before it.
 STATEMENT_ORDER = (
-    "import_create_orders", "import_find_sightings", "import_link_orders", "import_find_identifiers",
+    "import_create_orders", "import_ignore_blocked_values", "import_snapshot_erasures", "import_skip_erased_orders",
+    "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
-    "import_match_contacts", "import_analyze_known", "import_link_customers", "import_propagate_labels", "import_plan_contacts", "import_summarize",
+    "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
+    "import_propagate_labels", "import_find_oversized_customers", "import_reject_oversized_orders",
+    "import_plan_contacts", "import_summarize",
     "import_reserve_ids", "import_plan_customers", "import_insert_contacts", "import_relink_contacts",
 )
 PROGRESS_EVERY_ORDERS = 10_000
+ERASED_REASON = "dated before its email or phoneNumber was erased; an erased customer's history is not imported"
+
+
+class SuppressionKeyMissing(RuntimeError):
+    """The suppression list holds erased values, and without the service's key none can be recognised."""
+
+
+class ErasedWhilePlanning(RuntimeError):
+    """A customer was erased while the import planned, and the plan holds orders dated before it."""
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """What the import applies as /identify does, from the settings: the phone region, the caps,
+    and the key of the suppression list (None when there is none yet)."""
+
+    phone_region: str
+    guardrails: Guardrails
+    suppression_key: bytes | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportRules:
+        return cls(phone_region=settings.default_phone_region, guardrails=Guardrails.from_settings(settings),
+                   suppression_key=existing_suppression_key(settings))
 
 
 @dataclass(frozen=True)
 class ImportSummary:
     orders_read: int
-    rejected: int
+    rejected: dict[RejectedAs, int]
     contacts_created: int
     customers_created: int
     customers_merged: int
     seconds: float
     dry_run: bool
 
+    @property
+    def rejected_count(self) -> int:
+        return sum(self.rejected.values())
+
     def report(self) -> str:
         rate = self.orders_read / self.seconds if self.seconds else 0
+        why = ", ".join(f"{count:,} {kind.value}" for kind, count in self.rejected.items() if count)
         lines = [
             ("orders read", f"{self.orders_read:,}"),
-            ("rejected", f"{self.rejected:,}"),
+            ("rejected", f"{self.rejected_count:,}" + (f" ({why})" if why else "")),
             ("contacts created", f"{self.contacts_created:,}"),
             ("customers created", f"{self.customers_created:,}"),
             ("customers merged", f"{self.customers_merged:,}"),
@@ -87,21 +131,26 @@ class ImportSummary:
 
 
 class RejectsFile:
-    """The rejected lines, as CSV: line, reason."""
+    """The rejected lines, as CSV: line, reason; counted by why they were rejected."""
 
     def __init__(self, stream: TextIO):
         self._writer = csv.writer(stream)
         self._writer.writerow(("line", "reason"))
-        self.count = 0
+        self.counts = dict.fromkeys(RejectedAs, 0)
 
     def add(self, rejected: Rejected) -> None:
         self._writer.writerow((rejected.line, rejected.reason))
-        self.count += 1
+        self.counts[rejected.kind] += 1
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
 
 
 async def import_file(settings: Settings, source: str, rejects_path: Path, *, dry_run: bool) -> ImportSummary:
     """Import FILE, or standard input for `-`, into the configured database."""
     imported_at = datetime.now(timezone.utc)
+    rules = ImportRules.from_settings(settings)
     total = None if source == "-" else _count_lines(Path(source))
     lines = (sys.stdin.reconfigure(encoding="utf-8-sig", newline="", errors="surrogateescape") or sys.stdin
              if source == "-" else
@@ -113,8 +162,10 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
             async with database(settings) as database_url:
                 connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
                 try:
-                    return await import_orders(connection, statements, read_orders(lines, imported_at),
-                                               RejectsFile(rejects_stream), dry_run=dry_run, progress=progress)
+                    return await import_orders(connection, statements,
+                                               read_orders(lines, imported_at, rules.phone_region),
+                                               RejectsFile(rejects_stream), rules=rules, dry_run=dry_run,
+                                               progress=progress)
                 finally:
                     await connection.close()
     finally:
@@ -122,9 +173,10 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
 
 
 async def import_orders(connection: asyncpg.Connection, statements: Statements,
-                        orders: Iterable[Order | Rejected], rejects: RejectsFile, *, dry_run: bool,
-                        progress: ImportProgress) -> ImportSummary:
-    """Stage, plan and (unless dry_run) write the orders, in one transaction on `connection`."""
+                        orders: Iterable[Order | Rejected], rejects: RejectsFile, *, rules: ImportRules,
+                        dry_run: bool, progress: ImportProgress) -> ImportSummary:
+    """Stage, plan and (unless dry_run) write the orders, in one transaction on `connection`.
+    `orders` were read with rules.phone_region."""
     started = time.perf_counter()
     read = _Tally()
     # A dry run plans from one snapshot; a real import must see every commit made before
@@ -135,9 +187,12 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         await connection.execute(statements.import_create_orders.text)
         await connection.copy_records_to_table(
             "import_order", records=_staged(orders, rejects, progress, read), columns=STAGED_COLUMNS)
-        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); finding first sightings")
-        # The place for filters that drop orders (blocked identifiers, say) is here, on
-        # import_order, before anything is planned from it; see the README.
+        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
+        await _leave_out_blocked_values(connection, statements, rejects)
+        if _count(await connection.execute(statements.import_snapshot_erasures.text)):
+            for line in await _skip_erased_orders(connection, statements, rules):
+                rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
+        progress.step("finding first sightings")
         for statement in (statements.import_find_sightings, statements.import_link_orders,
                           statements.import_find_identifiers, statements.import_index_graph,
                           statements.import_index_identifiers, statements.import_analyze_plan):
@@ -145,11 +200,15 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         if not dry_run:
             progress.step("waiting for the contact table (writes of /identify in flight)")
             await connection.execute(statements.import_lock_contacts.text)
+            if (_count(await connection.execute(statements.import_refresh_erasures.text))
+                    and await _skip_erased_orders(connection, statements, rules)):
+                raise ErasedWhilePlanning("a customer whose values the file holds was erased while the import planned")
         progress.step("matching existing customers")
         for statement in (statements.import_match_contacts, statements.import_analyze_known,
                           statements.import_link_customers):
             await connection.execute(statement.text)
         await _propagate_labels(connection, statements, progress)
+        await _leave_out_oversized_customers(connection, statements, rules.guardrails, rejects)
         await connection.execute(statements.import_plan_contacts.text)
         planned = await connection.fetchrow(statements.import_summarize.text)
         if not dry_run:
@@ -164,13 +223,56 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         await transaction.commit()
     return ImportSummary(
         orders_read=read.orders,
-        rejected=rejects.count,
+        rejected=dict(rejects.counts),
         contacts_created=planned["contacts_created"],
         customers_created=planned["customers_created"],
         customers_merged=planned["customers_merged"],
-        seconds=round(time.perf_counter() - started, 1),
+        seconds=time.perf_counter() - started,
         dry_run=dry_run,
     )
+
+
+async def _leave_out_blocked_values(connection: asyncpg.Connection, statements: Statements,
+                                    rejects: RejectsFile) -> None:
+    """Blocked values out of the staged orders; the orders left with nothing usable, or with a
+    phone that is no number of the region, to the rejects file."""
+    for row in await connection.fetch(statements.import_ignore_blocked_values.text):
+        if row["phone_number_problem"] is not None:
+            rejects.add(Rejected(row["line"], row["phone_number_problem"]))
+        else:
+            rejects.add(Rejected(row["line"], f"{only_blocked_values(tuple(row['blocked']))}.", RejectedAs.BLOCKED))
+
+
+async def _skip_erased_orders(connection: asyncpg.Connection, statements: Statements,
+                              rules: ImportRules) -> list[int]:
+    """Take the staged orders dated before an erasure in import_erasure out; their lines. Only
+    when import_erasure has rows: without the key, none of them can be recognised."""
+    if rules.suppression_key is None:
+        raise SuppressionKeyMissing("the suppression list holds erased values, but there is no suppression key")
+    rows = await connection.fetch(statements.import_skip_erased_orders.text, *hmac_pads(rules.suppression_key))
+    return [row["line"] for row in rows]
+
+
+async def _leave_out_oversized_customers(connection: asyncpg.Connection, statements: Statements,
+                                         guardrails: Guardrails, rejects: RejectsFile) -> None:
+    """Find the customers the import would take over a cap; their orders to the rejects file."""
+    status = await connection.execute(statements.import_find_oversized_customers.text,
+                                      guardrails.max_emails, guardrails.max_phones, guardrails.max_contacts)
+    if not _count(status):
+        return
+    caps = {"MAX_EMAILS_PER_CUSTOMER": (guardrails.max_emails, "emails"),
+            "MAX_PHONES_PER_CUSTOMER": (guardrails.max_phones, "phone numbers"),
+            "MAX_CONTACTS_PER_CUSTOMER": (guardrails.max_contacts, "contacts")}
+    for row in await connection.fetch(statements.import_reject_oversized_orders.text):
+        cap, counted = caps[row["guardrail"]]
+        rejects.add(Rejected(row["line"], f"its customer would have {row['would_have']:,} {counted}, more than "
+                                          f"{row['guardrail']} ({cap:,}); nothing of that customer was imported",
+                             RejectedAs.OVER_A_CAP))
+
+
+def _count(status: str) -> int:
+    """The row count of a command tag: `SELECT 3`, `INSERT 0 3`."""
+    return int(status.rsplit(" ", 1)[1])
 
 
 @dataclass

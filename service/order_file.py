@@ -1,44 +1,63 @@
 """A file of historical orders for `run.py import`: CSV with a header, or JSON Lines.
 
 Each line yields either an order, normalized exactly as POST /identify normalizes a
-request (the same functions of contact_input), or a rejection with its line number
-and reason. The format is told by the first non-blank character: `{` is JSON Lines,
-anything else a CSV header. Fields: `email`, `phoneNumber`, optional `createdAt` (ISO
-8601 with an offset; absent or empty: the time of the import); other fields are
-ignored. Reasons never quote the rejected values (they are personal data).
+request (the same functions of contact_input, the phone in E.164 when a region is set),
+or a rejection with its line number and reason. The format is told by the first
+non-blank character: `{` is JSON Lines, anything else a CSV header. Fields: `email`,
+`phoneNumber`, optional `createdAt` (ISO 8601 with an offset; absent or empty: the time
+of the import); other fields are ignored. Reasons never quote the rejected values (they
+are personal data).
+
+Whether a phone that is no number of the region is rejected depends on the blocked
+values, which the database holds: such an order carries the phone as typed and the
+problem, and the import decides (sql/import_ignore_blocked_values.sql), as
+identify_contact does for a request.
 """
 
 from __future__ import annotations
 
 import csv
+import enum
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from .contact_input import InvalidInput, normalize_email, normalize_phone_number
+from .contact_input import InvalidInput, contact_details, normalize_email, normalize_phone_number
 
-# (line, email, phone_number, created_at): the shape COPY sends to import_order.
-Order = tuple[int, str | None, str | None, datetime]
+# (line, email, phone_number, phone_number_as_typed, phone_number_problem, created_at): the
+# shape COPY sends to import_order; the phone fields are those of ContactDetails.
+Order = tuple[int, str | None, str | None, str | None, str | None, datetime]
 
 NEITHER_IDENTIFIER = "neither email nor phoneNumber given"
 BAD_CREATED_AT = "createdAt must be an ISO 8601 date and time with an offset, like 2024-05-01T12:00:00+02:00"
+
+
+class RejectedAs(enum.Enum):
+    """Why the import left an order out, as its summary counts them."""
+
+    INVALID = "invalid"  # unreadable, an invalid value, neither value, a bad createdAt
+    BLOCKED = "blocked"  # nothing usable left once the blocked values are taken out
+    ERASED = "erased"  # dated before the erasure of one of its values
+    OVER_A_CAP = "over a cap"  # its customer would go over a cap on a customer's size
 
 
 @dataclass(frozen=True)
 class Rejected:
     line: int
     reason: str
+    kind: RejectedAs = RejectedAs.INVALID
 
 
 class UnreadableFile(ValueError):
     """The file as a whole cannot be imported (say, a CSV header without the fields)."""
 
 
-def read_orders(lines: Iterable[str], imported_at: datetime) -> Iterator[Order | Rejected]:
+def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) -> Iterator[Order | Rejected]:
     """Orders and rejections, in file order. `lines` keep their line endings (a file
-    opened with newline=''), so that CSV fields may span lines."""
+    opened with newline=''), so that CSV fields may span lines. `phone_region`:
+    DEFAULT_PHONE_REGION (empty: none)."""
     lines = iter(lines)
     blank_lines = 0
     for first in lines:
@@ -48,12 +67,13 @@ def read_orders(lines: Iterable[str], imported_at: datetime) -> Iterator[Order |
     else:
         return
     if first.lstrip().startswith("{"):
-        yield from _json_lines(chain([first], lines), blank_lines, imported_at)
+        yield from _json_lines(chain([first], lines), blank_lines, imported_at, phone_region)
     else:
-        yield from _csv_rows(chain([first], lines), blank_lines, imported_at)
+        yield from _csv_rows(chain([first], lines), blank_lines, imported_at, phone_region)
 
 
-def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
+def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime,
+              phone_region: str) -> Iterator[Order | Rejected]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
@@ -87,10 +107,12 @@ def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iter
             row[phone_at] if phone_at is not None else None,
             row[created_at_at] if created_at_at is not None else None,
             imported_at,
+            phone_region,
         )
 
 
-def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
+def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime,
+                phone_region: str) -> Iterator[Order | Rejected]:
     for line_number, line in enumerate(lines, start=skipped + 1):
         if not line.strip():
             continue
@@ -104,11 +126,11 @@ def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime) -> It
             yield Rejected(line_number, "not a JSON object")
             continue
         yield _order(line_number, document.get("email"), document.get("phoneNumber"), document.get("createdAt"),
-                     imported_at)
+                     imported_at, phone_region)
 
 
 def _order(line: int, email: object, phone_number: object, created_at: object,
-           imported_at: datetime) -> Order | Rejected:
+           imported_at: datetime, phone_region: str) -> Order | Rejected:
     try:
         email = normalize_email(email)
         phone_number = normalize_phone_number(phone_number)
@@ -117,11 +139,14 @@ def _order(line: int, email: object, phone_number: object, created_at: object,
     if email is None and phone_number is None:
         return Rejected(line, NEITHER_IDENTIFIER)
     if created_at is None or created_at == "":
-        return line, email, phone_number, imported_at
-    moment = _moment(created_at)
-    if moment is None:
-        return Rejected(line, BAD_CREATED_AT)
-    return line, email, phone_number, moment
+        moment = imported_at
+    else:
+        moment = _moment(created_at)
+        if moment is None:
+            return Rejected(line, BAD_CREATED_AT)
+    details = contact_details(email, phone_number, phone_region)
+    return (line, details.email, details.phone_number, details.phone_number_as_typed, details.phone_number_problem,
+            moment)
 
 
 def _moment(value: object) -> datetime | None:

@@ -64,6 +64,9 @@ class Statements:
     renormalize_phone_number: Statement
     renormalize_preview: Statement
     import_create_orders: Statement
+    import_ignore_blocked_values: Statement
+    import_snapshot_erasures: Statement
+    import_skip_erased_orders: Statement
     import_find_sightings: Statement
     import_link_orders: Statement
     import_find_identifiers: Statement
@@ -71,10 +74,13 @@ class Statements:
     import_index_identifiers: Statement
     import_analyze_plan: Statement
     import_lock_contacts: Statement
+    import_refresh_erasures: Statement
     import_match_contacts: Statement
     import_analyze_known: Statement
     import_link_customers: Statement
     import_propagate_labels: Statement
+    import_find_oversized_customers: Statement
+    import_reject_oversized_orders: Statement
     import_plan_contacts: Statement
     import_summarize: Statement
     import_reserve_ids: Statement

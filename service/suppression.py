@@ -19,6 +19,8 @@ from .config import Settings
 
 log = logging.getLogger(__name__)
 
+SHA256_BLOCK_SIZE = 64
+
 
 def suppression_key(settings: Settings) -> bytes:
     """The key, creating the key file when there is neither setting nor file."""
@@ -36,6 +38,28 @@ def suppression_key(settings: Settings) -> bytes:
         file.write(key + b"\n")
     log.info("created the suppression key in %s; keep it and back it up with the database", path)
     return key
+
+
+def existing_suppression_key(settings: Settings) -> bytes | None:
+    """The key if there is one, creating nothing: `run.py import` must use the service's key, and a
+    new one would recognise no erased value."""
+    if settings.suppression_key:
+        return settings.suppression_key.encode()
+    try:
+        return settings.suppression_key_file.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The key's inner and outer padded blocks of HMAC-SHA-256 (RFC 2104), with which SQL computes
+    the same HMAC as identifier_hmacs from PostgreSQL's sha256 alone:
+    sha256(outer || sha256(inner || message)). The import matches a whole file against the
+    suppression list that way (sql/import_skip_erased_orders.sql)."""
+    if len(key) > SHA256_BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(SHA256_BLOCK_SIZE, b"\0")
+    return bytes(byte ^ 0x36 for byte in key), bytes(byte ^ 0x5C for byte in key)
 
 
 def identifier_hmacs(key: bytes, emails: Iterable[str], phone_numbers: Iterable[str]) -> list[bytes]:

@@ -7,13 +7,13 @@
 -- sightings are hash aggregates joined back, not windows partitioned by value: sorting
 -- a million text values costs several times more.
 -- returns: nothing; creates the temporary table import_order_node
---   (seq bigint, email text, phone_number text, created_at timestamptz,
+--   (seq bigint, line bigint, email text, phone_number text, created_at timestamptz,
 --    email_node bigint, phone_node bigint), a node NULL where the order has no value
 -- indexes: none (one sort and hash joins of temporary tables)
 -- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_order_node ON COMMIT DROP AS
 WITH ranked AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY created_at, line) AS seq, email, phone_number, created_at
+    SELECT row_number() OVER (ORDER BY created_at, line) AS seq, line, email, phone_number, created_at
     FROM import_order
 ),
 first_email AS (
@@ -29,6 +29,7 @@ first_phone AS (
     GROUP BY phone_number
 )
 SELECT ranked.seq,
+       ranked.line,
        ranked.email,
        ranked.phone_number,
        ranked.created_at,

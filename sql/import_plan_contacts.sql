@@ -3,7 +3,8 @@
 -- would have: its email or its phone number was seen nowhere before, neither in the
 -- table (import_known) nor in an earlier order (its node is its own seq). The contact
 -- holds both of the order's values and its createdAt, and belongs to the customer
--- (label) of its nodes. ordinal numbers the contacts in the order /identify would have
+-- (label) of its nodes; a customer over a cap (import_oversized_customer) gets none.
+-- ordinal numbers the contacts in the order /identify would have
 -- created them; import_reserve_ids turns it into an id, so that a dry run uses none.
 -- returns: nothing; creates the temporary table import_new_contact
 --   (ordinal bigint, email text, phone_number text, created_at timestamptz, label bigint)
@@ -24,4 +25,5 @@ SELECT row_number() OVER (ORDER BY creating.seq) AS ordinal,
        creating.created_at,
        identifier.label
 FROM creating
-JOIN import_identifier AS identifier ON identifier.node_id = creating.node_id;
+JOIN import_identifier AS identifier ON identifier.node_id = creating.node_id
+WHERE NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = identifier.label);

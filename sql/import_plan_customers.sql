@@ -2,7 +2,8 @@
 -- Candidates are the component's existing roots and its new contacts (id: the reserved
 -- first id plus ordinal - 1); the oldest by (created_at, id) wins, so an imported
 -- contact older than an existing primary becomes the primary, and otherwise the oldest
--- existing root stays it, as in /identify.
+-- existing root stays it, as in /identify. A customer over a cap (import_oversized_customer)
+-- is left as it is: it has no new contacts, and its existing roots are no candidates.
 -- $1 first_id bigint: the first id reserved by import_reserve_ids (any, when no contact is new)
 -- returns: nothing; creates the temporary table import_customer (label bigint, primary_id bigint)
 -- indexes: none (temporary tables)
@@ -12,6 +13,7 @@ WITH candidate AS (
     SELECT DISTINCT identifier.label, known.root_id AS id, known.root_created_at AS created_at
     FROM import_known AS known
     JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
+    WHERE NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = identifier.label)
     UNION ALL
     SELECT label, $1::bigint + ordinal - 1, created_at
     FROM import_new_contact

@@ -4,7 +4,8 @@ Contacts are created one at a time, so ids grow in creation order. It takes
 normalized identifiers. A contact created without a created_at is dated "now", after
 every dated one; with one (as `run.py import` dates its contacts), the primary of a
 customer is its oldest contact by (created_at, id), so a new contact older than the
-customer's primary becomes the primary.
+customer's primary becomes the primary. Blocked values (kind, value) are treated as
+absent; a phone is blocked in its normalized form or as typed.
 """
 
 from __future__ import annotations
@@ -29,8 +30,23 @@ class ModelContact:
 @dataclass
 class IdentityModel:
     contacts: list[ModelContact] = field(default_factory=list)
+    blocked: set[tuple[str, str]] = field(default_factory=set)
 
-    def identify(self, email: str | None, phone_number: str | None, created_at: datetime | None = None) -> dict:
+    def usable(self, email: str | None, phone_number: str | None,
+               phone_as_typed: str | None = None) -> tuple[str | None, str | None]:
+        """The values with the blocked ones taken out."""
+        if ("email", email) in self.blocked:
+            email = None
+        if {("phone", phone_number), ("phone", phone_as_typed)} & self.blocked:
+            phone_number = None
+        return email, phone_number
+
+    def identify(self, email: str | None, phone_number: str | None, created_at: datetime | None = None,
+                 phone_as_typed: str | None = None) -> dict | None:
+        """The answer of /identify; None (422 blocked-identifier, nothing written) when every value is blocked."""
+        email, phone_number = self.usable(email, phone_number, phone_as_typed)
+        if email is None and phone_number is None:
+            return None
         matched = [
             contact for contact in self.contacts
             if (email is not None and contact.email == email)
@@ -53,6 +69,16 @@ class IdentityModel:
         for contact in cluster:
             contact.linked_id = None if contact.id == winner.id else winner.id
         return self.answer(winner.id)
+
+    def root_of(self, contact: ModelContact) -> int:
+        return contact.linked_id or contact.id
+
+    def customer_holding(self, email: str | None, phone_number: str | None) -> list[ModelContact]:
+        """Every contact of the customer that holds one of these values (none: no customer does)."""
+        roots = {self.root_of(contact) for contact in self.contacts
+                 if (email is not None and contact.email == email)
+                 or (phone_number is not None and contact.phone_number == phone_number)}
+        return [contact for contact in self.contacts if self.root_of(contact) in roots]
 
     def answer(self, primary_id: int) -> dict:
         members = [contact for contact in self.contacts if primary_id in (contact.id, contact.linked_id)]

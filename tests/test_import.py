@@ -3,6 +3,7 @@ idempotence, dry runs, failures, and `run.py export`."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -15,9 +16,12 @@ import pytest
 from service.import_progress import ImportProgress
 from service.check import violations_in
 from service.exporter import write_contacts
-from service.importer import IMPORT_SERVER_SETTINGS, ImportSummary, RejectsFile, import_orders
-from service.order_file import read_orders
+from service.guardrails import Guardrails
+from service.importer import IMPORT_SERVER_SETTINGS, ImportRules, ImportSummary, RejectsFile, import_orders
+from service.order_file import RejectedAs, read_orders
+from service.suppression import identifier_hmacs
 
+from .conftest import TEST_SUPPRESSION_KEY
 from .model import IdentityModel, ModelContact
 
 IMPORTED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -31,6 +35,11 @@ PHONES = [("111", "111"), ("(222) 22", "22222"), ("22222", "22222"), ("333", "33
 # Few distinct moments, so that many orders tie and file order decides; some before and
 # some after the contacts that /identify writes while a test runs.
 MOMENTS = [datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(days=400 * n) for n in range(8)]
+# The rules of a deployment with the default settings.
+DEFAULT_CAPS = Guardrails(max_emails=50, max_phones=50, max_contacts=1000, auto_block_after=3)
+DEFAULT_RULES = ImportRules(phone_region="", guardrails=DEFAULT_CAPS, suppression_key=TEST_SUPPRESSION_KEY.encode())
+# A phone's meaning when it is no number of the region: the order is rejected unless it is blocked as typed.
+NO_NUMBER_OF_THE_REGION = "no number of the region"
 
 
 def written_moment(rng: random.Random) -> tuple[str, datetime | None | str]:
@@ -47,18 +56,21 @@ def written_moment(rng: random.Random) -> tuple[str, datetime | None | str]:
     return moment.astimezone(offset).isoformat(), moment
 
 
+def order_row(email: tuple[str, str | None], phone: tuple[str, str | None, str | None],
+              moment: tuple[str, datetime | None | str]) -> dict:
+    """A row as written, with what it should mean: (email, phone, phone as typed, createdAt), or
+    None when it is rejected as it is read. `phone`: (written, normalized, digits as typed)."""
+    (email_written, email), (phone_written, phone, typed), (moment_written, moment) = email, phone, moment
+    valid = "reject" not in (email, phone, moment) and (email or phone)
+    return {"email": email_written, "phoneNumber": phone_written, "createdAt": moment_written,
+            "meaning": (email, phone, typed, moment or IMPORTED_AT) if valid else None}
+
+
 def random_orders(seed: int, count: int) -> list[dict]:
-    """Rows as written, each with what it should mean: (email, phone, createdAt) or None if rejected."""
+    """Orders over small pools of values, no phone region."""
     rng = random.Random(seed)
-    rows = []
-    for _ in range(count):
-        email_written, email = rng.choice(EMAILS)
-        phone_written, phone = rng.choice(PHONES)
-        moment_written, moment = written_moment(rng)
-        valid = "reject" not in (email, phone, moment) and (email or phone)
-        rows.append({"email": email_written, "phoneNumber": phone_written, "createdAt": moment_written,
-                     "meaning": (email, phone, moment or IMPORTED_AT) if valid else None})
-    return rows
+    return [order_row(rng.choice(EMAILS), (*phone, phone[1]), written_moment(rng))
+            for phone in (rng.choice(PHONES) for _ in range(count))]
 
 
 def as_csv(rows: list[dict]) -> str:
@@ -75,11 +87,61 @@ def as_json_lines(rows: list[dict]) -> str:
                    for row in rows)
 
 
-def feed_model(model: IdentityModel, rows: list[dict]) -> None:
-    """The file's valid orders one at a time, in createdAt order, file order for ties."""
-    valid = [(position, row["meaning"]) for position, row in enumerate(rows) if row["meaning"]]
-    for _, (email, phone, moment) in sorted(valid, key=lambda item: (item[1][2], item[0])):
-        model.identify(email, phone, moment)
+def feed_model(model: IdentityModel, rows: list[dict], *, caps: Guardrails = DEFAULT_CAPS,
+               erased: dict[str, datetime] | None = None) -> dict[int, RejectedAs]:
+    """The import's rules on the model: the file's orders one at a time, in createdAt order, file
+    order for ties, with the blocked values (model.blocked) taken out, leaving out those the
+    import rejects: unusable as read, a phone no number of the region, nothing usable but
+    blocked values, dated before an erasure of a value (`erased`: 'email:…' or 'phone:…' to the
+    time of the erasure), or of a customer the import would take over a cap. Returns the
+    positions of the rows left out, with why."""
+    erased = erased or {}
+    rejected: dict[int, RejectedAs] = {}
+    usable = []
+    for position, row in enumerate(rows):
+        if row["meaning"] is None:
+            rejected[position] = RejectedAs.INVALID
+            continue
+        email, phone, typed, moment = row["meaning"]
+        email, phone = model.usable(email, phone, typed)
+        typed = typed if phone is not None else None
+        if phone == NO_NUMBER_OF_THE_REGION:
+            rejected[position] = RejectedAs.INVALID
+        elif email is None and phone is None:
+            rejected[position] = RejectedAs.BLOCKED
+        elif any(moment < erased.get(identifier, moment)
+                 for identifier in (f"email:{email}", f"phone:{phone}", f"phone:{typed}")):
+            rejected[position] = RejectedAs.ERASED
+        else:
+            usable.append((moment, position, email, phone))
+    usable.sort(key=lambda order: order[:2])
+    rejected |= dict.fromkeys(over_a_cap(model, usable, caps), RejectedAs.OVER_A_CAP)
+    for moment, position, email, phone in usable:
+        if position not in rejected:
+            model.identify(email, phone, moment)
+    return rejected
+
+
+def over_a_cap(model: IdentityModel, orders: list[tuple], caps: Guardrails) -> set[int]:
+    """The positions of the orders whose customer the import would take over a cap: sent one at a
+    time with no caps, the orders make customers; one that is new or changed (it got a new
+    contact, or existing customers merged into it) and holds more distinct emails, phones or
+    contacts than its cap has all its orders left out."""
+    trial = copy.deepcopy(model)
+    existing = {contact.id: contact for contact in model.contacts}
+    for moment, _, email, phone in orders:
+        trial.identify(email, phone, moment)
+    over = set()
+    for _, position, email, phone in orders:
+        customer = trial.customer_holding(email, phone)
+        changed = (any(contact.id not in existing for contact in customer)
+                   or len({model.root_of(existing[contact.id]) for contact in customer if contact.id in existing}) > 1)
+        sizes = (len({contact.email for contact in customer} - {None}),
+                 len({contact.phone_number for contact in customer} - {None}), len(customer))
+        if changed and any(size > cap for size, cap in zip(sizes, (caps.max_emails, caps.max_phones,
+                                                                    caps.max_contacts))):
+            over.add(position)
+    return over
 
 
 @pytest.fixture
@@ -90,11 +152,12 @@ async def connection(database_url, pool):
     await connection.close()
 
 
-async def run_import(connection, statements, text: str, *, dry_run: bool = False) -> tuple[ImportSummary, str]:
+async def run_import(connection, statements, text: str, *, dry_run: bool = False,
+                     rules: ImportRules = DEFAULT_RULES) -> tuple[ImportSummary, str]:
     rejects_stream = io.StringIO()
     summary = await import_orders(
-        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT),
-        RejectsFile(rejects_stream), dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
+        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
+        RejectsFile(rejects_stream), rules=rules, dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
     return summary, rejects_stream.getvalue()
 
 
@@ -121,7 +184,7 @@ async def test_import_equals_the_orders_sent_one_at_a_time_in_created_at_order(c
 
     assert await table_rows(pool) == model_rows(model)
     assert summary.contacts_created == len(model.contacts)
-    assert summary.rejected == sum(row["meaning"] is None for row in rows)
+    assert summary.rejected_count == sum(row["meaning"] is None for row in rows)
 
 
 @pytest.mark.parametrize("seed", [6, 7, 8])
@@ -150,6 +213,125 @@ async def test_import_in_two_halves_equals_the_halves_sent_one_after_the_other(c
 
     await run_import(connection, statements, as_csv(rows[:80]))
     await run_import(connection, statements, as_csv(rows[80:]))
+
+    assert await table_rows(pool) == model_rows(model)
+
+
+# The protections of /identify together: phone numbers in E.164 (region US, three spellings of
+# each), blocked values (the defaults), erased values (suppression), and caps low enough that a
+# customer of one cluster of values stays under them and two clusters joined go over.
+PROTECTED_CAPS = Guardrails(max_emails=4, max_phones=3, max_contacts=6, auto_block_after=3)
+PROTECTED_RULES = ImportRules(phone_region="US", guardrails=PROTECTED_CAPS,
+                              suppression_key=TEST_SUPPRESSION_KEY.encode())
+CLUSTERS = 8
+BLOCKED_EMAIL = ("TEST@test.com", "test@test.com")
+BLOCKED_PHONE = ("000-000-0000", NO_NUMBER_OF_THE_REGION, "0000000000")
+NOT_A_US_PHONE = ("555-0100", NO_NUMBER_OF_THE_REGION, "5550100")
+# Erased values and when: an email, a phone erased as stored in E.164, one erased as stored
+# before the region was set (digits), which only its spellings without +1 match.
+ERASURES = {"email:buyer2.0@hillvalley.edu": MOMENTS[3], "phone:+14155550150": MOMENTS[5],
+            "phone:4155550161": MOMENTS[6]}
+
+
+def us_phone(rng: random.Random, digits: str) -> tuple[str, str, str]:
+    """A US number as written (one of three spellings), in E.164, and its digits as typed."""
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    return rng.choice([(f"({area}) {exchange}-{line}", f"+1{digits}", digits),
+                       (f"{area}.{exchange}.{line}", f"+1{digits}", digits),
+                       (f"+1 {area} {exchange} {line}", f"+1{digits}", f"+1{digits}")])
+
+
+def protected_orders(seed: int, count: int) -> list[dict]:
+    """Orders of CLUSTERS customers (three emails and two phones each), a few joining one cluster
+    to the next, some with blocked values, phones of no US number, blanks and bad values."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        cluster = rng.randrange(CLUSTERS)
+        phone_cluster = (cluster + 1) % CLUSTERS if rng.random() < 0.015 else cluster
+        email = f"buyer{cluster}.{rng.randrange(3)}@hillvalley.edu"
+        email_cell = (f" {email.upper()}" if rng.random() < 0.2 else email, email)
+        phone_cell = us_phone(rng, f"41555501{phone_cluster}{rng.randrange(2)}")
+        shape = rng.random()
+        if shape < 0.08:
+            email_cell = BLOCKED_EMAIL
+        elif shape < 0.12:
+            phone_cell = BLOCKED_PHONE
+        elif shape < 0.15:
+            phone_cell = NOT_A_US_PHONE
+        elif shape < 0.18:
+            email_cell, phone_cell = BLOCKED_EMAIL, BLOCKED_PHONE
+        elif shape < 0.25:
+            email_cell = ("", None)
+        elif shape < 0.30:
+            phone_cell = ("", None, None)
+        elif shape < 0.32:
+            email_cell = ("not-an-email", "reject")
+        rows.append(order_row(email_cell, phone_cell, written_moment(rng)))
+    return rows
+
+
+async def protected_model(pool) -> IdentityModel:
+    """The table as a model, with the blocked values of the database; the erasures of ERASURES
+    put on the suppression list."""
+    model = await model_of_table(pool)
+    blocked = await pool.fetch("SELECT kind, value FROM blocked_identifier")
+    model.blocked = {(row["kind"], row["value"]) for row in blocked}
+    key = TEST_SUPPRESSION_KEY.encode()
+    for identifier, erased_at in ERASURES.items():
+        kind, value = identifier.split(":", 1)
+        [hmac] = identifier_hmacs(key, [value] if kind == "email" else [], [value] if kind == "phone" else [])
+        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, $2)",
+                           hmac, erased_at)
+    return model
+
+
+def rejected_lines(rejects: str) -> list[int]:
+    return [int(line) for line, _ in list(csv.reader(io.StringIO(rejects)))[1:]]
+
+
+@pytest.mark.parametrize("seed", [24, 29, 32, 33])
+async def test_import_with_e164_blocked_values_erasures_and_caps_equals_the_model(connection, statements, pool,
+                                                                                  seed):
+    rows = protected_orders(seed, 150)
+    model = await protected_model(pool)
+    left_out = feed_model(model, rows, caps=PROTECTED_CAPS, erased=ERASURES)
+    assert set(left_out.values()) == set(RejectedAs), "the file meets every rule"
+
+    summary, rejects = await run_import(connection, statements, as_csv(rows), rules=PROTECTED_RULES)
+
+    assert await table_rows(pool) == model_rows(model)
+    assert summary.rejected == {kind: list(left_out.values()).count(kind) for kind in RejectedAs}
+    assert sorted(rejected_lines(rejects)) == sorted(position + 2 for position in left_out)
+
+
+@pytest.mark.parametrize("seed", [35, 38])
+async def test_protected_import_into_a_table_with_data_equals_the_model(connection, statements, pool, service,
+                                                                         seed):
+    post = await service(DEFAULT_PHONE_REGION="US")
+    rng = random.Random(seed)
+    for _ in range(20):
+        cluster = rng.randrange(CLUSTERS)
+        await post({"email": f"buyer{cluster}.{rng.randrange(3)}@hillvalley.edu",
+                    "phoneNumber": f"41555501{(cluster + (rng.random() < 0.1)) % CLUSTERS}{rng.randrange(2)}"})
+    model = await protected_model(pool)
+    rows = protected_orders(seed, 150)
+    feed_model(model, rows, caps=PROTECTED_CAPS, erased=ERASURES)
+
+    await run_import(connection, statements, as_json_lines(rows), rules=PROTECTED_RULES)
+
+    assert await table_rows(pool) == model_rows(model)
+
+
+@pytest.mark.parametrize("seed", [39, 40])
+async def test_protected_import_in_two_halves_equals_the_model(connection, statements, pool, seed):
+    rows = protected_orders(seed, 160)
+    model = await protected_model(pool)
+    feed_model(model, rows[:80], caps=PROTECTED_CAPS, erased=ERASURES)
+    feed_model(model, rows[80:], caps=PROTECTED_CAPS, erased=ERASURES)
+
+    await run_import(connection, statements, as_csv(rows[:80]), rules=PROTECTED_RULES)
+    await run_import(connection, statements, as_csv(rows[80:]), rules=PROTECTED_RULES)
 
     assert await table_rows(pool) == model_rows(model)
 
@@ -214,7 +396,7 @@ async def test_bad_lines_are_skipped_into_the_rejects_file_with_line_number_and_
         ["7", "2 fields where the header has 3"],
         ["8", "not a CSV row: ',' expected after '\"'"],
     ]
-    assert (summary.orders_read, summary.rejected, summary.contacts_created) == (8, 6, 2)
+    assert (summary.orders_read, summary.rejected_count, summary.contacts_created) == (8, 6, 2)
     assert await pool.fetchval("SELECT count(*) FROM contact") == 2
 
 
@@ -257,8 +439,9 @@ async def test_a_failure_while_reading_leaves_the_table_as_it_was(connection, st
         raise OSError(5, "Input/output error")
 
     with pytest.raises(OSError):
-        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT),
-                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
+        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT, ""),
+                            RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False,
+                            progress=ImportProgress(None, io.StringIO()))
 
     assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
     assert await connection.fetchval("SELECT 1") == 1  # rolled back, not left in a failed transaction

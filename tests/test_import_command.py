@@ -1,4 +1,5 @@
-"""`python run.py import` and `export` as a user runs them: summary, rejects file, exit statuses, Ctrl-C."""
+"""`python run.py import` and `export` as a user runs them: summary, rejects file, exit statuses, Ctrl-C,
+the settings the import applies."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ ORDERS = ("email,phoneNumber,createdAt\n"
           "einstein,,\n")
 
 
-def run_py(database_url: str, *arguments: str, stdin: str | None = None, cwd=PROJECT_ROOT):
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+def run_py(database_url: str, *arguments: str, stdin: str | None = None, cwd=PROJECT_ROOT, **settings: str):
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **settings}
     return subprocess.run([sys.executable, str(PROJECT_ROOT / "run.py"), *arguments], cwd=cwd, env=env,
                           input=stdin, capture_output=True, text=True, timeout=60)
 
@@ -26,10 +27,39 @@ async def test_import_from_standard_input_prints_the_summary_and_writes_the_reje
     result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=ORDERS, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "orders read        3\nrejected           1\ncontacts created   2\ncustomers created  1\n" in result.stdout
+    assert "orders read        3\nrejected           1 (1 invalid)\ncontacts created   2\ncustomers created  1\n" in result.stdout
     assert (tmp_path / "import-rejects.csv").read_text().splitlines() == [
         "line,reason", "4,email must be one @ between a non-empty local part and a domain."]
     assert await pool.fetchval("SELECT count(*) FROM contact WHERE linked_id = 1") == 1
+
+
+async def test_the_summary_counts_the_rejected_lines_by_why(pool, database_url, tmp_path):
+    orders = ("email,phoneNumber,createdAt\n"
+              "doc@hillvalley.edu,(415) 555-0100,\n"
+              "test@test.com,,\n"
+              "marty@hillvalley.edu,555-0100,\n"
+              "einstein,,\n")
+
+    result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=orders, cwd=tmp_path,
+                                     DEFAULT_PHONE_REGION="US")
+
+    assert result.returncode == 0, result.stderr
+    assert "rejected           3 (2 invalid, 1 blocked)\n" in result.stdout
+    assert await pool.fetchval("SELECT phone_number FROM contact") == "+14155550100"
+
+
+async def test_an_import_without_the_suppression_key_is_refused_when_values_were_erased(
+        pool, database_url, tmp_path):
+    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES (sha256('x'), now())")
+
+    result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=ORDERS, cwd=tmp_path,
+                                     SUPPRESSION_KEY="", SUPPRESSION_KEY_FILE=str(tmp_path / "no-key"))
+
+    assert result.returncode == 2
+    assert "the suppression list holds erased values" in result.stderr
+    assert "nothing imported" in result.stderr
+    assert not (tmp_path / "no-key").exists()
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
 async def test_dry_run_from_the_command_line_writes_nothing(pool, database_url, tmp_path):

@@ -23,7 +23,7 @@ import pytest
 from service.check import violations_in
 from service.config import Settings
 from service.import_progress import ImportProgress
-from service.importer import IMPORT_SERVER_SETTINGS, RejectsFile, import_orders
+from service.importer import IMPORT_SERVER_SETTINGS, ImportRules, RejectsFile, import_orders
 from service.order_file import read_orders
 
 from .test_concurrency import (  # noqa: F401  (clients and second_pool are fixtures)
@@ -37,9 +37,13 @@ HISTORY_CUSTOMERS = 500
 def settings(database_url) -> Settings:
     """Timeouts far above what the import makes a write wait here. With the defaults, a write
     queued behind the import and the hot identifiers' other writes may answer 503, and
-    whether it had committed would then be unknown to the test."""
+    whether it had committed would then be unknown to the test. No cap is reached: the hot
+    identifiers join a hundred customers of the file into one, and the components expected
+    are those of everything sent (the caps have tests of their own)."""
     return Settings.from_environ({"DATABASE_URL": database_url, "REQUEST_DEADLINE_MS": "60000",
-                                  "DB_STATEMENT_TIMEOUT_MS": "60000", "DB_ACQUIRE_TIMEOUT_MS": "60000"})
+                                  "DB_STATEMENT_TIMEOUT_MS": "60000", "DB_ACQUIRE_TIMEOUT_MS": "60000",
+                                  "MAX_EMAILS_PER_CUSTOMER": "100000", "MAX_PHONES_PER_CUSTOMER": "100000",
+                                  "MAX_CONTACTS_PER_CUSTOMER": "100000"})
 
 
 def random_order_file(seed: int) -> tuple[str, list[dict]]:
@@ -66,7 +70,8 @@ async def wait_for_some_contacts(pool) -> None:
         await asyncio.sleep(0.05)
 
 
-async def import_during_load(clients, pool, database_url, statements, seed: int) -> tuple[list, list[dict]]:
+async def import_during_load(clients, pool, database_url, statements, settings,
+                             seed: int) -> tuple[list, list[dict]]:
     """Fire random requests at both instances and, once they have written, import a file;
     returns the requests' results and the file's orders."""
     text, orders = random_order_file(seed)
@@ -75,8 +80,9 @@ async def import_during_load(clients, pool, database_url, statements, seed: int)
         load = asyncio.create_task(fire(clients, random_requests(seed)))
         await wait_for_some_contacts(pool)
         await import_orders(connection, statements,
-                            read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc)),
-                            RejectsFile(io.StringIO()), dry_run=False, progress=ImportProgress(None, io.StringIO()))
+                            read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc), ""),
+                            RejectsFile(io.StringIO()), rules=ImportRules.from_settings(settings), dry_run=False,
+                            progress=ImportProgress(None, io.StringIO()))
         return await load, orders
     finally:
         await connection.close()
@@ -84,8 +90,8 @@ async def import_during_load(clients, pool, database_url, statements, seed: int)
 
 @pytest.mark.parametrize("seed", [41, 42])
 async def test_import_during_concurrent_identify_load_leaves_one_customer_per_component(
-        clients, pool, database_url, statements, seed):
-    results, orders = await import_during_load(clients, pool, database_url, statements, seed)
+        clients, pool, database_url, statements, settings, seed):
+    results, orders = await import_during_load(clients, pool, database_url, statements, settings, seed)
 
     assert all(status == 200 for _, status, _ in results), [result for result in results if result[1] != 200][:3]
     rows = await pool.fetch("SELECT id, email, phone_number, linked_id FROM contact WHERE deleted_at IS NULL")
@@ -100,8 +106,9 @@ async def test_import_during_concurrent_identify_load_leaves_one_customer_per_co
         assert await violations_in(checking, statements) == []
 
 
-async def test_run_py_check_finds_nothing_after_an_import_under_load(clients, pool, database_url, statements):
-    await import_during_load(clients, pool, database_url, statements, 43)
+async def test_run_py_check_finds_nothing_after_an_import_under_load(clients, pool, database_url, statements,
+                                                                      settings):
+    await import_during_load(clients, pool, database_url, statements, settings, 43)
 
     env = {**os.environ, "DATABASE_URL": database_url}
     check = subprocess.run([sys.executable, "run.py", "check"], cwd=PROJECT_ROOT, env=env,

@@ -1,11 +1,15 @@
-"""The suppression key: from SUPPRESSION_KEY, else from its file, created on the first start."""
+"""The suppression key: from SUPPRESSION_KEY, else from its file, created on the first start; the
+keyed hashes PostgreSQL computes from it for the import."""
 
 from __future__ import annotations
 
+import secrets
 import stat
 
+import pytest
+
 from service.config import Settings
-from service.suppression import suppression_key
+from service.suppression import existing_suppression_key, hmac_pads, identifier_hmacs, suppression_key
 
 
 def test_first_start_creates_a_key_file_only_its_owner_can_read(tmp_path):
@@ -31,3 +35,26 @@ def test_the_setting_wins_and_no_file_is_created(tmp_path):
 
     assert suppression_key(settings) == b"from-the-vault"
     assert not (tmp_path / "suppression-key").exists()
+
+
+@pytest.mark.parametrize("key", [b"test-suppression-key", secrets.token_hex(32).encode(), b"k" * 100],
+                         ids=["short", "as created", "longer than a block"])
+async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key):
+    values = ["email:doc@hillvalley.edu", "email:élodie@hillvalley.edu", "phone:+14155550100"]
+    inner_pad, outer_pad = hmac_pads(key)
+
+    computed = await pool.fetch("SELECT sha256($2 || sha256($1 || convert_to(value, 'UTF8'))) AS identifier_hmac"
+                                " FROM unnest($3::text[]) WITH ORDINALITY AS given (value, ordinality)"
+                                " ORDER BY ordinality", inner_pad, outer_pad, values)
+
+    assert [row["identifier_hmac"] for row in computed] == identifier_hmacs(
+        key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100"])
+
+
+def test_the_import_reads_the_key_but_never_creates_one(tmp_path):
+    settings = Settings.from_environ({"SUPPRESSION_KEY_FILE": str(tmp_path / "suppression-key")})
+
+    assert existing_suppression_key(settings) is None
+    assert not (tmp_path / "suppression-key").exists()
+    created = suppression_key(settings)
+    assert existing_suppression_key(settings) == created
