@@ -74,6 +74,7 @@ endif
 # The same pipeline on a small table in seconds, for CI: it must run and print numbers.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+	$(BIN)/python -m bench.import_bench --orders 5000
 
 # `run.py import` of 1M orders into an empty and into a 1M-contact table (a few minutes).
 bench-import: install

@@ -91,16 +91,16 @@ def run_import(database_url: str, path: Path) -> tuple[int, float]:
 def bench(orders: int) -> list[ImportRun]:
     runs = []
     with postgres.postgres_server(PROJECT_DIR) as server_url, tempfile.TemporaryDirectory() as folder:
-        url = postgres.database_url(server_url, postgres.MAIN_DATABASE)
+        url = postgres.database_url(server_url, postgres.WORK_DATABASE)
         try:
             empty_file = Path(folder) / "orders.csv"
             write_orders(empty_file, orders)
-            asyncio.run(postgres.recreate_database(server_url, postgres.MAIN_DATABASE))
+            asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
             created, seconds = run_import(url, empty_file)
             runs.append(ImportRun("empty table", orders, created, seconds))
 
-            asyncio.run(postgres.recreate_database(server_url, postgres.MAIN_DATABASE))
+            asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
             seeded = asyncio.run(seed.seed(url, orders, ()))
             seeded_file = Path(folder) / "orders-seeded.csv"
@@ -108,7 +108,7 @@ def bench(orders: int) -> list[ImportRun]:
             created, seconds = run_import(url, seeded_file)
             runs.append(ImportRun(f"{seeded.contacts:,}-contact table", orders, created, seconds))
         finally:
-            asyncio.run(postgres.drop_database(server_url, postgres.MAIN_DATABASE))
+            asyncio.run(postgres.drop_bench_databases(server_url))
     return runs
 
 
