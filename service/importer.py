@@ -322,7 +322,7 @@ async def _write(connection: asyncpg.Connection, statements: Statements, contact
     await connection.execute(statements.import_plan_customers.text, first_id)
     if contacts_created:
         await connection.execute(statements.import_insert_contacts.text, first_id, REQUEST_ID)
-    await connection.execute(statements.import_relink_contacts.text)
+    await connection.execute(statements.import_relink_contacts.text, REQUEST_ID)
 
 
 async def _rollback(connection: asyncpg.Connection, transaction) -> None:
