@@ -18,7 +18,8 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
   4. a customer the import would take over a cap on a customer's size is left out whole,
      its orders rejected;
   5. an order creates a contact when it sights an identifier first; every customer's
-     primary is its oldest contact; one INSERT and one UPDATE write the result.
+     primary is its oldest contact; one INSERT and one UPDATE write the result, each
+     recording its changes in identity_event as /identify does (request id cli:import).
 
 So the result is exactly what /identify would have made of the orders not rejected,
 sent one at a time: their blocked values are taken out as /identify takes them out, and
@@ -75,6 +76,8 @@ STATEMENT_ORDER = (
     "import_reserve_ids", "import_plan_customers", "import_insert_contacts", "import_relink_contacts",
 )
 PROGRESS_EVERY_ORDERS = 10_000
+# The request id of the import's events in identity_event.
+REQUEST_ID = "cli:import"
 ERASED_REASON = "dated before its email or phoneNumber was erased; an erased customer's history is not imported"
 
 
@@ -311,14 +314,15 @@ async def _propagate_labels(connection: asyncpg.Connection, statements: Statemen
 
 
 async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int) -> None:
-    """The one INSERT and the one UPDATE, after giving the new contacts their ids."""
+    """The one INSERT and the one UPDATE, each recording its events, after giving the new
+    contacts their ids."""
     first_id = 0
     if contacts_created:
         first_id = await connection.fetchval(statements.import_reserve_ids.text, contacts_created)
     await connection.execute(statements.import_plan_customers.text, first_id)
     if contacts_created:
-        await connection.execute(statements.import_insert_contacts.text, first_id)
-    await connection.execute(statements.import_relink_contacts.text)
+        await connection.execute(statements.import_insert_contacts.text, first_id, REQUEST_ID)
+    await connection.execute(statements.import_relink_contacts.text, REQUEST_ID)
 
 
 async def _rollback(connection: asyncpg.Connection, transaction) -> None:

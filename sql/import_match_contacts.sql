@@ -4,8 +4,9 @@
 -- lock_roots does. An identifier found here was seen before the file: no order
 -- creates a contact for it.
 -- returns: nothing; creates the temporary table import_known
---   (node_id bigint, root_id bigint, root_created_at timestamptz), one row per
---   identifier and root holding it
+--   (node_id bigint, root_id bigint, root_created_at timestamptz, root_linked_id bigint),
+--   one row per identifier and root holding it; root_linked_id is the root's link as
+--   found (NULL for a primary), which import_relink_contacts records when it changes
 -- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched; or hash
 --   joins when the file is large), contact_pkey (ancestry)
 -- locks: none beyond import_lock_contacts
@@ -36,7 +37,7 @@ ancestry AS (
 ),
 -- A root has no live parent.
 roots AS (
-    SELECT start_id, id, created_at
+    SELECT start_id, id, created_at, linked_id
     FROM ancestry
     WHERE NOT EXISTS (
         SELECT FROM contact AS parent
@@ -44,6 +45,7 @@ roots AS (
           AND parent.deleted_at IS NULL
     )
 )
-SELECT DISTINCT matched.node_id, roots.id AS root_id, roots.created_at AS root_created_at
+SELECT DISTINCT matched.node_id, roots.id AS root_id, roots.created_at AS root_created_at,
+       roots.linked_id AS root_linked_id
 FROM matched
 JOIN roots ON roots.start_id = matched.id;

@@ -1,5 +1,5 @@
-"""`run.py import`: random order files against the one-at-a-time model, row for row; rejects,
-idempotence, dry runs, failures, and `run.py export`."""
+"""`run.py import`: random order files against the one-at-a-time model, row for row, and against
+their own audit trail; rejects, idempotence, dry runs, failures, and `run.py export`."""
 
 from __future__ import annotations
 
@@ -187,14 +187,40 @@ async def test_import_equals_the_orders_sent_one_at_a_time_in_created_at_order(c
     assert summary.rejected_count == sum(row["meaning"] is None for row in rows)
 
 
-@pytest.mark.parametrize("seed", [6, 7, 8])
-async def test_import_into_a_table_with_data_equals_the_orders_sent_after_it(
-        connection, statements, pool, identify, seed):
+async def identify_random_customers(identify, seed: int) -> None:
+    """25 requests to /identify over the values of the order files: customers already in the
+    table, dated now, so the files' older orders re-date some of them and join others."""
     rng = random.Random(seed)
     for _ in range(25):
         email = rng.choice([None, *(value for _, value in EMAILS[:6])])
         phone = rng.choice([value for _, value in PHONES[:6]]) if email is None or rng.random() < 0.5 else None
         assert (await identify({"email": email, "phoneNumber": phone}))[0] == 200
+
+
+async def customers_replayed_from_events(pool) -> dict[int, int]:
+    """Each contact's customer (primary) as the audit trail tells it, its events replayed in order:
+    a created or relinked contact joins the event's customer, a merged loser's whole customer
+    joins the winner's."""
+    customer_of: dict[int, int] = {}
+    for kind, contact_ids, customer_id in await pool.fetch(
+            "SELECT kind, contact_ids, customer_id FROM identity_event ORDER BY id"):
+        if kind == "merged":
+            loser = customer_of[contact_ids[0]]
+            customer_of |= {contact: customer_id for contact, customer in customer_of.items() if customer == loser}
+        else:
+            assert kind in ("created_primary", "created_secondary", "relinked")
+            customer_of[contact_ids[0]] = customer_id
+    return customer_of
+
+
+async def customers_of_table(pool) -> dict[int, int]:
+    return {contact_id: linked_id or contact_id for contact_id, _, _, linked_id, _ in await table_rows(pool)}
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+async def test_import_into_a_table_with_data_equals_the_orders_sent_after_it(
+        connection, statements, pool, identify, seed):
+    await identify_random_customers(identify, seed)
     model = await model_of_table(pool)
     rows = random_orders(seed, 120)
     feed_model(model, rows)
@@ -215,6 +241,18 @@ async def test_import_in_two_halves_equals_the_halves_sent_one_after_the_other(c
     await run_import(connection, statements, as_csv(rows[80:]))
 
     assert await table_rows(pool) == model_rows(model)
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+async def test_the_events_of_imports_into_a_table_with_data_replay_to_its_customers(
+        connection, statements, pool, identify, seed):
+    await identify_random_customers(identify, seed)
+    rows = random_orders(seed, 160)
+
+    await run_import(connection, statements, as_json_lines(rows[:80]))
+    await run_import(connection, statements, as_csv(rows[80:]))
+
+    assert await customers_replayed_from_events(pool) == await customers_of_table(pool)
 
 
 # The protections of /identify together: phone numbers in E.164 (region US, three spellings of

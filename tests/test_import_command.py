@@ -98,10 +98,11 @@ async def test_ctrl_c_during_an_import_leaves_the_table_as_it_was(pool, database
     try:
         process.stdin.write(ORDERS)
         process.stdin.flush()
-        # The import is under way once its session has staged the first lines (bounded wait).
+        # The import is under way once its session has staged the first lines (bounded wait); its
+        # session, in this test's database: other imports may run on the same server.
         for _ in range(200):
             if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'identity-import'"
-                                   " AND state = 'active'"):
+                                   " AND state = 'active' AND datname = current_database()"):
                 break
             await asyncio.sleep(0.05)
         # As in a shell pipeline, Ctrl-C also ends the producer: standard input reaches its end.

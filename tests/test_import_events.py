@@ -1,0 +1,112 @@
+"""`run.py import` records every change it makes to the contact table in identity_event, as
+/identify does (tests/test_identify_events.py): the same kinds with the same contact ids, the
+customer (primary) after the import, and the request id cli:import; ids only."""
+
+from __future__ import annotations
+
+from .test_import import (  # noqa: F401  (connection is a fixture)
+    as_csv, connection, random_orders, run_import)
+
+HEADER = "email,phoneNumber,createdAt\n"
+
+
+async def import_events(pool) -> list[tuple]:
+    """The import's events, oldest first: (kind, contact_ids, customer_id)."""
+    rows = await pool.fetch("SELECT kind, contact_ids, customer_id FROM identity_event"
+                            " WHERE request_id = 'cli:import' ORDER BY id")
+    return [(row["kind"], list(row["contact_ids"]), row["customer_id"]) for row in rows]
+
+
+async def test_new_customers_are_created_primary_events(connection, statements, pool):
+    await run_import(connection, statements, HEADER + "doc@hillvalley.edu,111,1955-11-05T06:00:00-08:00\n"
+                                                      "marty@hillvalley.edu,222,1985-10-26T01:21:00-07:00\n")
+
+    assert await import_events(pool) == [("created_primary", [1], 1), ("created_primary", [2], 2)]
+
+
+async def test_new_secondaries_are_created_secondary_events_of_their_primary_after_the_import(
+        connection, statements, pool):
+    # Imported in createdAt order: Marty's order (contact 1) is the primary of the two after it.
+    await run_import(connection, statements, HEADER + "lorraine@hillvalley.edu,111,1985-10-26T09:00:00-07:00\n"
+                                                      "marty@hillvalley.edu,111,1985-10-25T21:00:00-07:00\n"
+                                                      "marty@hillvalley.edu,222,1985-10-26T10:00:00-07:00\n")
+
+    assert await import_events(pool) == [
+        ("created_primary", [1], 1), ("created_secondary", [2], 1), ("created_secondary", [3], 1)]
+
+
+async def test_a_new_contact_of_an_existing_customer_is_a_created_secondary_event_of_its_primary(
+        connection, statements, pool, identify):
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "555"})
+
+    await run_import(connection, statements, HEADER + "lorraine@hillvalley.edu,555,2100-01-01T00:00:00Z\n")
+
+    assert await import_events(pool) == [("created_secondary", [2], 1)]
+
+
+async def test_an_existing_customer_re_dated_by_an_older_imported_contact_is_merged_into_it(
+        connection, statements, pool, identify):
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "555"})
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "556"})  # 2, secondary of 1
+
+    await run_import(connection, statements, HEADER + "doc@hillvalley.edu,555,1955-11-05T06:00:00-08:00\n")
+
+    assert await import_events(pool) == [
+        ("created_primary", [3], 3),
+        ("merged", [1, 3], 3),
+        ("relinked", [2, 1], 3),
+    ]
+
+
+async def test_two_existing_customers_joined_are_a_merged_event_and_a_relinked_event_per_moved_secondary(
+        connection, statements, pool, identify):
+    await identify({"email": "george@hillvalley.edu", "phoneNumber": "919191"})
+    await identify({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"})
+    await identify({"email": "biff@hillvalley.edu", "phoneNumber": "717171"})  # 3, secondary of 2
+
+    await run_import(connection, statements, HEADER + "george@hillvalley.edu,717171,\n")
+
+    # What /identify records for the same bridge.
+    assert await import_events(pool) == [("merged", [2, 1], 1), ("relinked", [3, 2], 1)]
+
+
+async def test_a_second_import_of_the_same_file_writes_no_event(connection, statements, pool, identify):
+    await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "222"})
+    text = as_csv(random_orders(13, 100))
+    await run_import(connection, statements, text)
+    before = await pool.fetch("SELECT * FROM identity_event ORDER BY id")
+    assert {"created_primary", "created_secondary", "merged"} <= {
+        row["kind"] for row in before if row["request_id"] == "cli:import"}
+
+    await run_import(connection, statements, text)
+
+    assert await pool.fetch("SELECT * FROM identity_event ORDER BY id") == before
+
+
+async def test_a_dry_run_writes_no_event(connection, statements, pool, identify):
+    await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
+    await identify({"email": "marty@hillvalley.edu", "phoneNumber": "222"})
+    before = await pool.fetch("SELECT * FROM identity_event ORDER BY id")
+
+    summary, _ = await run_import(connection, statements, as_csv(random_orders(13, 100)), dry_run=True)
+
+    assert summary.contacts_created > 0 and summary.customers_merged == 1
+    assert await pool.fetch("SELECT * FROM identity_event ORDER BY id") == before
+
+
+async def test_the_import_events_hold_no_email_or_phone(connection, statements, pool, identify):
+    await identify({"email": "george@hillvalley.edu", "phoneNumber": "919191"})
+    await identify({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"})
+    await identify({"email": "biff@hillvalley.edu", "phoneNumber": "717171"})
+
+    await run_import(connection, statements, HEADER + "george@hillvalley.edu,717171,\n"
+                                                      "lorraine@hillvalley.edu,818181,1955-11-05T06:00:00-08:00\n"
+                                                      "lorraine@hillvalley.edu,919191,1955-11-05T07:00:00-08:00\n"
+                                                      "lorraine@hillvalley.edu,828282,1955-11-05T08:00:00-08:00\n")
+
+    events = await pool.fetch("SELECT kind, t::text AS event FROM identity_event AS t WHERE request_id = 'cli:import'")
+    assert {row["kind"] for row in events} == {"created_primary", "created_secondary", "merged", "relinked"}
+    text = "\n".join(row["event"] for row in events)
+    assert "hillvalley" not in text
+    assert not any(phone in text for phone in ("919191", "717171", "818181", "828282"))
