@@ -7,7 +7,8 @@ moment must not be able to pick a scan. So the table is taken through the states
 deployment passes through (empty and never analyzed, grown without ANALYZE, analyzed at
 several sizes, one giant customer); in each, a new connection with the service's session
 settings sends every kind of request through the service's own use case, with auto_explain
-reporting each plan it runs (the statements inside functions included) as a notice. No plan
+reporting each plan it runs (the statements inside functions included) as a notice; the same
+for `identity-service renormalize`, which runs beside a serving service. No plan
 may hold a Seq Scan of `contact`, a Merge Join, or an index scan of `contact` without an
 index condition (a walk over the whole index).
 """
@@ -267,3 +268,26 @@ async def test_statements_inside_the_functions_never_jit_compile_whatever_the_ca
     inside_functions = [plan for plan in plans if not any(text in plan["Query Text"] for text in sent_by_the_client)]
     assert inside_functions, "auto_explain reported no statement inside identify_contact"
     assert [plan["Query Text"].strip().splitlines()[0][:80] for plan in inside_functions if "JIT" in plan] == []
+
+
+async def plans_of_renormalize(url: str) -> list[dict]:
+    """The plans a new service connection runs when `identity-service renormalize` rewrites a
+    number: one that joins two customers, and one inside the giant customer."""
+
+    async def rewrite_numbers(connection, statements):
+        caps = PLAN_GUARDRAILS
+        for stored, current in (("13", "16"), ("31", "30")):
+            await connection.fetchrow(statements.renormalize_phone_number.text, [stored], current, "test:plans",
+                                      caps.max_emails, caps.max_phones, caps.max_contacts)
+
+    return await plans_of(url, rewrite_numbers)
+
+
+@pytest.mark.parametrize("state", TABLE_STATES, ids=list(TABLE_STATES))
+async def test_every_plan_of_renormalize_probes_indexes_only(table_in_state, state):
+    await bring_to_state(table_in_state, state)
+
+    plans = await plans_of_renormalize(table_in_state)
+
+    assert plans, "auto_explain reported no plan"
+    assert unbounded_plans(plans) == {}
