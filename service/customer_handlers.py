@@ -8,8 +8,11 @@ import orjson
 from aiohttp import web
 
 from .contact_input import InvalidInput, normalize_email, normalize_phone_number
-from .customers import ContactNotLive, customer_json, customers_of, erase, events_page, remove_identifier, shortest_chain
-from .errors import Problem, contention_problem
+from .customers import (
+    ContactNotLive, CustomerTooLargeToLock, customer_json, customers_of, erase, events_page, remove_identifier,
+    shortest_chain,
+)
+from .errors import Problem, contention_problem, too_large_to_lock_problem
 from .handlers import read_contact_details
 from .identify import TooMuchContention
 from .keys import REQUEST_ID, SETTINGS, STATEMENTS
@@ -116,6 +119,8 @@ async def post_remove_identifier(request: web.Request) -> web.Response:
         raise _not_live(contact_id) from None
     except TooMuchContention:
         raise contention_problem() from None
+    except CustomerTooLargeToLock:
+        raise too_large_to_lock_problem() from None
     return _json({"customers": [customer_json(members) for members in customers]})
 
 
@@ -131,6 +136,8 @@ async def delete_customer(request: web.Request) -> web.Response:
         raise _not_live(contact_id) from None
     except TooMuchContention:
         raise contention_problem() from None
+    except CustomerTooLargeToLock:
+        raise too_large_to_lock_problem() from None
     return _json({"erased": {"primaryContactId": primary_id, "contactIds": contact_ids}})
 
 

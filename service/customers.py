@@ -30,6 +30,11 @@ class ContactNotLive(LookupError):
     """The contact a change names is not live (never was, deleted or erased); nothing was written."""
 
 
+class CustomerTooLargeToLock(RuntimeError):
+    """A change locks every email and phone of the customer in one transaction, and this customer
+    holds more than PostgreSQL's shared lock table can hold (SQLSTATE 53200); nothing was written."""
+
+
 def customer_json(members: Members) -> dict:
     """The customer as /identify answers it (from its members listed primary first, then by
     creation: the primary's values first, then every other distinct one), plus every member."""
@@ -165,6 +170,10 @@ async def retrying(attempt, max_attempts: int):
     for number in range(1, max_attempts + 1):
         try:
             return await attempt()
+        except asyncpg.OutOfMemoryError as error:
+            if "max_locks_per_transaction" not in (error.hint or ""):
+                raise
+            raise CustomerTooLargeToLock(str(error)) from None
         except _RETRYABLE:
             if number == max_attempts:
                 break

@@ -51,6 +51,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "unsupported-content-encoding": ProblemType(415, "Body compressed in an unknown way"),
     "blocked-identifier": ProblemType(422, "Only blocked identifiers given"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
+    "customer-too-large-to-lock": ProblemType(503, "Customer holds more values than the database can lock at once"),
     "database-unavailable": ProblemType(503, "Database unavailable"),
     "database-timeout": ProblemType(503, "Database too slow"),
     "pool-exhausted": ProblemType(503, "No database connection free"),
@@ -154,6 +155,14 @@ def database_problem(error: Exception) -> Problem:
     log.warning("database unavailable: %s: %s", type(error).__name__, error)
     return Problem("database-unavailable", "The database cannot be reached right now; try again shortly.",
                    headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def too_large_to_lock_problem() -> Problem:
+    """The 503 for a change to a customer with more values than the database's lock table holds."""
+    return Problem("customer-too-large-to-lock",
+                   "A change locks every email and phone number of the customer at once, and this customer holds "
+                   "more than the database's lock table can hold; nothing was written. A database administrator "
+                   "can raise max_locks_per_transaction (README, Concurrency).")
 
 
 def contention_problem() -> Problem:

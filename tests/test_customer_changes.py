@@ -179,3 +179,24 @@ async def test_changes_need_the_admin_scope(client, read_headers, wrongly_joined
 
     assert (removal.status, erasure.status) == (403, 403)
     assert await pool.fetchval("SELECT count(*) FROM contact") == 3
+
+
+async def test_erasing_a_customer_with_more_values_than_the_lock_table_holds_is_a_clear_503_writing_nothing(
+        erase, pool):
+    # Twice as many values as PostgreSQL's shared lock table holds (its size is a server setting).
+    lock_table_slots = await pool.fetchval(
+        "SELECT current_setting('max_locks_per_transaction')::int"
+        " * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)")
+    contacts = lock_table_slots  # each with its own email and phone
+    await pool.execute(
+        "WITH first AS (INSERT INTO contact (email, phone_number) VALUES ('giant0@lock.test', '70') RETURNING id)"
+        " INSERT INTO contact (email, phone_number, linked_id)"
+        " SELECT 'giant' || k || '@lock.test', '7' || k, first.id FROM first, generate_series(1, $1::int - 1) AS k",
+        contacts)
+
+    response, body = await erase(1)
+
+    assert_problem(response.status, response.headers, body, status=503, kind="customer-too-large-to-lock")
+    assert "max_locks_per_transaction" in body["detail"]
+    assert await pool.fetchval("SELECT count(*) FROM contact WHERE deleted_at IS NULL") == contacts
+    assert await pool.fetchval("SELECT count(*) FROM erased_identifier") == 0

@@ -202,14 +202,14 @@ async def plans_of_every_request(url: str, session_settings: dict[str, str] = SE
     return await plans_of(url, every_request, session_settings)
 
 
-async def bring_to_state(url: str, state: str) -> None:
+async def bring_to_state(url: str, state: str, giant_customer_size: int = GIANT_CUSTOMER_SIZE) -> None:
     customers, giant_customer, analyze = TABLE_STATES[state]
     connection = await asyncpg.connect(url)
     try:
         # Only the states named ANALYZE have statistics: autovacuum must not add any.
         await connection.execute("ALTER TABLE contact SET (autovacuum_enabled = false)")
         if giant_customer:
-            await connection.execute(GROW_GIANT_CUSTOMER, GIANT_CUSTOMER_SIZE)
+            await connection.execute(GROW_GIANT_CUSTOMER, giant_customer_size)
         if customers:
             await grow(connection, customers)
         if analyze:
