@@ -88,7 +88,7 @@ async def pooled_connection(pool: asyncpg.Pool, *, timeout: float) -> AsyncItera
     second happens after the request's outcome is settled, so it must not change the answer.
     """
     # asyncio.timeout rather than acquire(timeout=...): on Python 3.11 asyncpg applies that one
-    # with a wait_for that starts a task per acquire, and keeps it for release() as well.
+    # with a wait_for that starts a task per acquire. release() gets the same bound below.
     async with asyncio.timeout(timeout):
         connection = await pool.acquire()
     try:
@@ -98,7 +98,8 @@ async def pooled_connection(pool: asyncpg.Pool, *, timeout: float) -> AsyncItera
         raise ConnectionLost(str(error)) from error
     finally:
         try:
-            await pool.release(connection)
+            # Bounded: after a cancelled query, release waits for the server to confirm the cancel.
+            await pool.release(connection, timeout=timeout)
         except Exception as error:  # release() has terminated the connection already
             log.warning("dropped a broken database connection: %s: %s", type(error).__name__, error)
 

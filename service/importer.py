@@ -67,7 +67,8 @@ STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "pho
 # Every import_* statement in the order import_orders runs them; each relies on the
 # temporary tables of the ones before it.
 STATEMENT_ORDER = (
-    "import_create_orders", "import_ignore_blocked_values", "import_snapshot_erasures", "import_skip_erased_orders",
+    "import_create_orders", "import_ignore_blocked_values", "import_snapshot_erasures",
+    "import_create_suppression_key", "import_hash_file_identifiers", "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
@@ -192,8 +193,11 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
             "import_order", records=_staged(orders, rejects, progress, read), columns=STAGED_COLUMNS)
         progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
         await _leave_out_blocked_values(connection, statements, rejects)
+        hashed = False
         if _count(await connection.execute(statements.import_snapshot_erasures.text)):
-            for line in await _skip_erased_orders(connection, statements, rules):
+            await _hash_file_identifiers(connection, statements, rules)
+            hashed = True
+            for line in await _skip_erased_orders(connection, statements):
                 rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
         progress.step("finding first sightings")
         for statement in (statements.import_find_sightings, statements.import_link_orders,
@@ -203,9 +207,12 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         if not dry_run:
             progress.step("waiting for the contact table (writes of /identify in flight)")
             await connection.execute(statements.import_lock_contacts.text)
-            if (_count(await connection.execute(statements.import_refresh_erasures.text))
-                    and await _skip_erased_orders(connection, statements, rules)):
-                raise ErasedWhilePlanning("a customer whose values the file holds was erased while the import planned")
+            if _count(await connection.execute(statements.import_refresh_erasures.text)):
+                if not hashed:  # the list was empty when planning began: the one case hashed under the lock
+                    await _hash_file_identifiers(connection, statements, rules)
+                if await _skip_erased_orders(connection, statements):
+                    raise ErasedWhilePlanning(
+                        "a customer whose values the file holds was erased while the import planned")
         progress.step("matching existing customers")
         for statement in (statements.import_match_contacts, statements.import_analyze_known,
                           statements.import_link_customers):
@@ -246,13 +253,21 @@ async def _leave_out_blocked_values(connection: asyncpg.Connection, statements: 
             rejects.add(Rejected(row["line"], f"{only_blocked_values(tuple(row['blocked']))}.", RejectedAs.BLOCKED))
 
 
-async def _skip_erased_orders(connection: asyncpg.Connection, statements: Statements,
-                              rules: ImportRules) -> list[int]:
-    """Take the staged orders dated before an erasure in import_erasure out; their lines. Only
-    when import_erasure has rows: without the key, none of them can be recognised."""
+async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements,
+                                 rules: ImportRules) -> None:
+    """The keyed hash of every value of the staged orders (import_identifier_hmac). Only when the
+    suppression list has entries: without the key, none of them can be recognised."""
     if rules.suppression_key is None:
         raise SuppressionKeyMissing("the suppression list holds erased values, but there is no suppression key")
-    rows = await connection.fetch(statements.import_skip_erased_orders.text, *hmac_pads(rules.suppression_key))
+    await connection.execute(statements.import_create_suppression_key.text)
+    await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(rules.suppression_key)],
+                                           columns=("inner_pad", "outer_pad"))
+    await connection.execute(statements.import_hash_file_identifiers.text)
+
+
+async def _skip_erased_orders(connection: asyncpg.Connection, statements: Statements) -> list[int]:
+    """Take the staged orders dated before an erasure in import_erasure out; their lines."""
+    rows = await connection.fetch(statements.import_skip_erased_orders.text)
     return [row["line"] for row in rows]
 
 

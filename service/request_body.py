@@ -35,11 +35,9 @@ async def read_body(request: web.Request, *, timeout_seconds: float) -> bytes:
         raise Problem("unsupported-content-encoding",
                       "Send the body uncompressed, or compressed with gzip or deflate.")
     try:
-        if request.content.is_eof():  # all here already (a small body comes with the headers)
+        # No timer for a body that is all here already (a small one comes with the headers).
+        async with asyncio.timeout(None if request.content.is_eof() else timeout_seconds):
             body = await request.read()
-        else:
-            async with asyncio.timeout(timeout_seconds):
-                body = await request.read()
     except TimeoutError:
         raise Problem("request-timeout", f"The body did not arrive within {timeout_seconds:g} s.",
                       headers={"Connection": "close"}) from None

@@ -66,6 +66,8 @@ class Statements:
     import_create_orders: Statement
     import_ignore_blocked_values: Statement
     import_snapshot_erasures: Statement
+    import_create_suppression_key: Statement
+    import_hash_file_identifiers: Statement
     import_skip_erased_orders: Statement
     import_find_sightings: Statement
     import_link_orders: Statement

@@ -55,7 +55,7 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     """The key's inner and outer padded blocks of HMAC-SHA-256 (RFC 2104), with which SQL computes
     the same HMAC as identifier_hmacs from PostgreSQL's sha256 alone:
     sha256(outer || sha256(inner || message)). The import matches a whole file against the
-    suppression list that way (sql/import_skip_erased_orders.sql)."""
+    suppression list that way (sql/import_hash_file_identifiers.sql)."""
     if len(key) > SHA256_BLOCK_SIZE:
         key = hashlib.sha256(key).digest()
     key = key.ljust(SHA256_BLOCK_SIZE, b"\0")

@@ -224,3 +224,15 @@ async def test_a_dry_run_rejects_what_the_import_rejects(connection, statements,
 
     assert (dry.rejected, dry_rejects, dry.contacts_created) == (real.rejected, real_rejects, real.contacts_created)
     assert dry.rejected[RejectedAs.OVER_A_CAP] > 0
+
+
+async def test_an_erasure_while_the_import_plans_is_found_when_the_values_were_hashed_before_the_lock(
+        connection, statements, pool, database_url):
+    [earlier] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
+    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", earlier)
+
+    with pytest.raises(ErasedWhilePlanning):
+        await import_with_progress(connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
+                                   ErasingBeforeTheLock(database_url, (["doc@hillvalley.edu"], [])))
+
+    assert await table_rows(pool) == []
