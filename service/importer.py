@@ -7,7 +7,8 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
      to the rejects file); blocked values are taken out of them, and orders left with
-     nothing usable, or dated before an erasure of one of their values, are rejected;
+     nothing usable, with a phone that is no number of the region and not blocked, or
+     dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers); an erasure
      committed meanwhile that covers a planned order fails the import; the file's

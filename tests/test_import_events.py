@@ -93,20 +93,3 @@ async def test_a_dry_run_writes_no_event(connection, statements, pool, identify)
 
     assert summary.contacts_created > 0 and summary.customers_merged == 1
     assert await pool.fetch("SELECT * FROM identity_event ORDER BY id") == before
-
-
-async def test_the_import_events_hold_no_email_or_phone(connection, statements, pool, identify):
-    await identify({"email": "george@hillvalley.edu", "phoneNumber": "919191"})
-    await identify({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"})
-    await identify({"email": "biff@hillvalley.edu", "phoneNumber": "717171"})
-
-    await run_import(connection, statements, HEADER + "george@hillvalley.edu,717171,\n"
-                                                      "lorraine@hillvalley.edu,818181,1955-11-05T06:00:00-08:00\n"
-                                                      "lorraine@hillvalley.edu,919191,1955-11-05T07:00:00-08:00\n"
-                                                      "lorraine@hillvalley.edu,828282,1955-11-05T08:00:00-08:00\n")
-
-    events = await pool.fetch("SELECT kind, t::text AS event FROM identity_event AS t WHERE request_id = 'cli:import'")
-    assert {row["kind"] for row in events} == {"created_primary", "created_secondary", "merged", "relinked"}
-    text = "\n".join(row["event"] for row in events)
-    assert "hillvalley" not in text
-    assert not any(phone in text for phone in ("919191", "717171", "818181", "828282"))

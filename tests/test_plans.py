@@ -266,6 +266,9 @@ async def test_statements_inside_the_functions_never_jit_compile_whatever_the_ca
     # setting before it looks a type up.
     sent_by_the_client = ("FROM identify_contact(", "current_setting('jit')")
     inside_functions = [plan for plan in plans if not any(text in plan["Query Text"] for text in sent_by_the_client)]
+    the_call = [plan for plan in plans if "FROM identify_contact(" in plan["Query Text"]]
+    if not any("JIT" in plan for plan in the_call):
+        pytest.skip("this server cannot JIT-compile (no llvmjit): nothing to turn off")
     assert inside_functions, "auto_explain reported no statement inside identify_contact"
     assert [plan["Query Text"].strip().splitlines()[0][:80] for plan in inside_functions if "JIT" in plan] == []
 
@@ -291,3 +294,22 @@ async def test_every_plan_of_renormalize_probes_indexes_only(table_in_state, sta
 
     assert plans, "auto_explain reported no plan"
     assert unbounded_plans(plans) == {}
+
+
+async def test_every_plpgsql_function_of_the_schema_turns_jit_off(table_in_state):
+    connection = await asyncpg.connect(table_in_state)
+    try:
+        without = await connection.fetch(
+            "SELECT proname FROM pg_proc"
+            " WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')"
+            " AND pronamespace = 'public'::regnamespace"
+            " AND NOT coalesce('jit=off' = ANY (proconfig), false)"
+            " ORDER BY proname")
+        plpgsql_functions = await connection.fetchval(
+            "SELECT count(*) FROM pg_proc WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')"
+            " AND pronamespace = 'public'::regnamespace")
+    finally:
+        await connection.close()
+
+    assert plpgsql_functions >= 6
+    assert [row["proname"] for row in without] == []
