@@ -12,12 +12,12 @@ from .customers import (
     ContactNotLive, CustomerTooLargeToLock, customer_json, customers_of, erase, events_page, remove_identifier,
     shortest_chain,
 )
-from .errors import Problem, contention_problem, too_large_to_lock_problem
+from .errors import Problem, contention_problem, suppression_key_mismatch_problem, too_large_to_lock_problem
 from .handlers import read_contact_details
 from .identify import TooMuchContention
 from .keys import REQUEST_ID, SETTINGS, STATEMENTS
 from .request_database import request_connection
-from .suppression import suppression_key
+from .suppression import SuppressionKeyMismatch, suppression_key
 
 MAX_CONTACT_ID = 2**63 - 1
 DEFAULT_PAGE_SIZE = 100
@@ -138,6 +138,8 @@ async def delete_customer(request: web.Request) -> web.Response:
         raise contention_problem() from None
     except CustomerTooLargeToLock:
         raise too_large_to_lock_problem() from None
+    except SuppressionKeyMismatch:
+        raise suppression_key_mismatch_problem() from None
     return _json({"erased": {"primaryContactId": primary_id, "contactIds": contact_ids}})
 
 

@@ -19,7 +19,7 @@ import asyncpg
 from .contact_input import ContactDetails
 from .identify import RETRY_PAUSE_CAP_SECONDS, RETRY_PAUSE_SECONDS, TooMuchContention
 from .sql import Statements
-from .suppression import identifier_hmacs
+from .suppression import SuppressionKeyMismatch, identifier_hmacs, key_check
 
 Members = list[Mapping]
 
@@ -151,6 +151,10 @@ async def erase(connection: asyncpg.Connection, statements: Statements, contact_
     (the customer's primary, the erased contact ids)."""
     async def attempt() -> tuple[int, list[int]]:
         async with connection.transaction():
+            # The list must stay under one key: with another, no value erased before would be recognised.
+            await connection.execute(statements.record_suppression_key_check.text, key_check(suppression_key))
+            if await connection.fetchval(statements.find_suppression_key_check.text) != key_check(suppression_key):
+                raise SuppressionKeyMismatch("the suppression list was written with another key")
             erased = await connection.fetch(statements.erase_customer.text, contact_id, request_id)
             if not erased:
                 raise ContactNotLive(contact_id)

@@ -52,6 +52,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "blocked-identifier": ProblemType(422, "Only blocked identifiers given"),
     "too-much-contention": ProblemType(503, "Too many concurrent changes to this customer"),
     "customer-too-large-to-lock": ProblemType(503, "Customer holds more values than the database can lock at once"),
+    "suppression-key-mismatch": ProblemType(503, "Suppression key is not the one the list was written with"),
     "database-unavailable": ProblemType(503, "Database unavailable"),
     "database-timeout": ProblemType(503, "Database too slow"),
     "pool-exhausted": ProblemType(503, "No database connection free"),
@@ -163,6 +164,14 @@ def too_large_to_lock_problem() -> Problem:
                    "A change locks every email and phone number of the customer at once, and this customer holds "
                    "more than the database's lock table can hold; nothing was written. A database administrator "
                    "can raise max_locks_per_transaction (README, Concurrency).")
+
+
+def suppression_key_mismatch_problem() -> Problem:
+    """The 503 for an erasure by a service whose suppression key is not the list's."""
+    return Problem("suppression-key-mismatch",
+                   "This service's suppression key is not the one the suppression list was written with, so "
+                   "erased values could not be recognised; nothing was erased. Give the service its key back "
+                   "(SUPPRESSION_KEY or SUPPRESSION_KEY_FILE; README, Erasing a customer).")
 
 
 def contention_problem() -> Problem:

@@ -12,6 +12,7 @@ from .config import Settings
 from .exporter import export_file
 from .importer import ErasedWhilePlanning, SuppressionKeyMissing, import_file
 from .order_file import UnreadableFile
+from .suppression import SuppressionKeyMismatch
 
 STDIN_REJECTS = "import-rejects.csv"
 
@@ -32,6 +33,10 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
         return _fail(f"the suppression list holds erased values, but neither SUPPRESSION_KEY nor "
                      f"{settings.suppression_key_file} holds the key to recognise them: run the import with the "
                      "service's key; nothing imported")
+    except SuppressionKeyMismatch:
+        return _fail("the suppression list was written with another suppression key than this one (SUPPRESSION_KEY "
+                     f"or {settings.suppression_key_file}): with it, no erased value would be recognised; run the "
+                     "import with the service's key; nothing imported")
     except ErasedWhilePlanning:
         return _fail("a customer holding values of the file was erased while the import planned; nothing "
                      "imported: run it again")

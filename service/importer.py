@@ -50,7 +50,7 @@ from .guardrails import Guardrails, only_blocked_values
 from .import_progress import ImportProgress
 from .order_file import Order, Rejected, RejectedAs, read_orders
 from .sql import Statements
-from .suppression import existing_suppression_key, hmac_pads
+from .suppression import SuppressionKeyMismatch, existing_suppression_key, hmac_pads, key_check
 
 # The import's own session: no statement timeout (it runs for seconds), room in memory
 # for sorting and hashing a million orders, and temporary tables kept in local buffers.
@@ -260,6 +260,9 @@ async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Sta
     suppression list has entries: without the key, none of them can be recognised."""
     if rules.suppression_key is None:
         raise SuppressionKeyMissing("the suppression list holds erased values, but there is no suppression key")
+    recorded = await connection.fetchval(statements.find_suppression_key_check.text)
+    if recorded is not None and recorded != key_check(rules.suppression_key):
+        raise SuppressionKeyMismatch("the suppression list was written with another key")
     await connection.execute(statements.import_create_suppression_key.text)
     await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(rules.suppression_key)],
                                            columns=("inner_pad", "outer_pad"))

@@ -56,6 +56,8 @@ class Statements:
     remove_identifier: Statement
     erase_customer: Statement
     record_erased_identifiers: Statement
+    record_suppression_key_check: Statement
+    find_suppression_key_check: Statement
     block_identifier: Statement
     unblock_identifier: Statement
     find_blocked_identifier: Statement

@@ -62,6 +62,19 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(byte ^ 0x36 for byte in key), bytes(byte ^ 0x5C for byte in key)
 
 
+KEY_CHECK_MESSAGE = b"suppression-key-check"
+
+
+class SuppressionKeyMismatch(RuntimeError):
+    """The key at hand is not the one the suppression list was written with (suppression_key_check)."""
+
+
+def key_check(key: bytes) -> bytes:
+    """What suppression_key_check holds for `key`: the HMAC of a fixed message, which tells keys
+    apart and reveals nothing about any value."""
+    return hmac.new(key, KEY_CHECK_MESSAGE, hashlib.sha256).digest()
+
+
 def identifier_hmacs(key: bytes, emails: Iterable[str], phone_numbers: Iterable[str]) -> list[bytes]:
     """The suppression list's entries for these values: HMAC of 'email:<email>' or 'phone:<phone>'."""
     identifiers = [f"email:{email}" for email in emails] + [f"phone:{phone}" for phone in phone_numbers]

@@ -36,7 +36,8 @@ TEST_SUPPRESSION_KEY = "test-suppression-key"
 # after a test (the OpenAPI fuzzer) deleted some: a copy is kept when the database is migrated.
 KEEP_DEFAULT_BLOCKED_VALUES = "CREATE TABLE default_blocked_identifier AS SELECT * FROM blocked_identifier"
 EMPTY_EVERY_TABLE = (
-    "TRUNCATE contact, identity_event, api_key, erased_identifier, guardrail_refusal, blocked_identifier"
+    "TRUNCATE contact, identity_event, api_key, erased_identifier, suppression_key_check, guardrail_refusal,"
+    " blocked_identifier"
     " RESTART IDENTITY;"
     " INSERT INTO blocked_identifier SELECT * FROM default_blocked_identifier"
 )

@@ -200,3 +200,22 @@ async def test_erasing_a_customer_with_more_values_than_the_lock_table_holds_is_
     assert "max_locks_per_transaction" in body["detail"]
     assert await pool.fetchval("SELECT count(*) FROM contact WHERE deleted_at IS NULL") == contacts
     assert await pool.fetchval("SELECT count(*) FROM erased_identifier") == 0
+
+
+async def test_erasing_with_another_suppression_key_than_the_list_was_written_with_is_a_503_erasing_nothing(
+        erase, wrongly_joined, pool):
+    other_key_check = hmac.new(b"another key", b"suppression-key-check", hashlib.sha256).digest()
+    await pool.execute("INSERT INTO suppression_key_check (key_check) VALUES ($1)", other_key_check)
+
+    response, body = await erase(1)
+
+    assert_problem(response.status, response.headers, body, status=503, kind="suppression-key-mismatch")
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 3
+    assert await pool.fetchval("SELECT count(*) FROM erased_identifier") == 0
+
+
+async def test_the_first_erasure_records_which_key_the_list_is_written_with(erase, wrongly_joined, pool):
+    await erase(1)
+
+    assert await pool.fetchval("SELECT key_check FROM suppression_key_check") == hmac.new(
+        TEST_SUPPRESSION_KEY.encode(), b"suppression-key-check", hashlib.sha256).digest()

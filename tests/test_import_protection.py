@@ -16,7 +16,7 @@ from service.guardrails import Guardrails
 from service.import_progress import ImportProgress
 from service.importer import ErasedWhilePlanning, RejectsFile, SuppressionKeyMissing, import_orders
 from service.order_file import RejectedAs, read_orders
-from service.suppression import identifier_hmacs
+from service.suppression import SuppressionKeyMismatch, identifier_hmacs, key_check
 
 from .conftest import TEST_SUPPRESSION_KEY
 from .test_import import (  # noqa: F401  (connection is a fixture)
@@ -234,5 +234,17 @@ async def test_an_erasure_while_the_import_plans_is_found_when_the_values_were_h
     with pytest.raises(ErasedWhilePlanning):
         await import_with_progress(connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
                                    ErasingBeforeTheLock(database_url, (["doc@hillvalley.edu"], [])))
+
+    assert await table_rows(pool) == []
+
+
+async def test_an_import_with_another_key_than_the_suppression_list_was_written_with_is_refused(
+        connection, statements, pool):
+    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
+    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+    await pool.execute("INSERT INTO suppression_key_check (key_check) VALUES ($1)", key_check(b"another key"))
+
+    with pytest.raises(SuppressionKeyMismatch):
+        await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n")
 
     assert await table_rows(pool) == []
