@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .keys import POOL, REQUEST_ID
+from .logs import masked_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -104,7 +105,7 @@ async def observe_requests(request: web.Request, handler) -> web.StreamResponse:
     """Outermost middleware: sees every answer, error answers included."""
     started = time.perf_counter()
     request_id = request_id_of(request)
-    request[REQUEST_ID] = request_id
+    request[REQUEST_ID] = masked_request_id(request_id)
     response = await handler(request)
     duration = time.perf_counter() - started
     response.headers[REQUEST_ID_HEADER] = request_id

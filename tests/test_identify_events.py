@@ -57,10 +57,12 @@ async def test_a_bridge_is_a_merged_event_and_a_relinked_event_per_moved_seconda
     ]
 
 
-async def test_events_hold_no_email_or_phone(post, pool):
-    await post({"email": "george@hillvalley.edu", "phoneNumber": "919191"}, "a")
-    await post({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"}, "b")
+async def test_events_hold_no_email_or_phone_even_when_the_request_id_is_a_phone_number(post, pool):
+    await post({"email": "george@hillvalley.edu", "phoneNumber": "919191"}, "919191")
+    await post({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"}, "order-717171")
     await post({"email": "george@hillvalley.edu", "phoneNumber": "717171"}, "c")
 
     rows = "\n".join(row[0] for row in await pool.fetch("SELECT t::text FROM identity_event AS t"))
     assert "hillvalley" not in rows and "919191" not in rows and "717171" not in rows
+    assert await pool.fetchval("SELECT array_agg(DISTINCT request_id ORDER BY request_id) FROM identity_event") == [
+        "***91", "c", "order-***71"]
