@@ -24,8 +24,9 @@ SHA256_BLOCK_SIZE = 64
 
 def suppression_key(settings: Settings) -> bytes:
     """The key, creating the key file when there is neither setting nor file."""
-    if settings.suppression_key:
-        return settings.suppression_key.encode()
+    existing = existing_suppression_key(settings)
+    if existing is not None:
+        return existing
     path = settings.suppression_key_file
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
