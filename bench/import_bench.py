@@ -5,7 +5,9 @@ The order file is deterministic (seeded random): about N/2.5 customers of one to
 orders each, most with an email and a phone, some with only one, a few customers with a
 second email or phone; createdAt spread over 2015-2019, so before every seeded contact.
 For the seeded table, one order in five belongs to a seeded customer (its email or
-phone), so that the import matches, merges and re-dates existing customers too.
+phone), so that the import matches, merges and re-dates existing customers too, and one
+customer of the file in a thousand has had its email erased since (the suppression list is
+not empty, so the import hashes the file's values and skips those customers' orders).
 The import runs as a user would run it: `python run.py import FILE`, a process of its
 own; the time is the one it reports in its summary. Databases are created and dropped
 on DATABASE_URL's server, or on an embedded PostgreSQL (see bench/postgres.py).
@@ -27,12 +29,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
+
+from service.suppression import identifier_hmacs, key_check
+
 from . import postgres, seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIRST_MOMENT = datetime(2015, 1, 1, tzinfo=timezone.utc)
 SPREAD_SECONDS = 5 * 365 * 24 * 3600
 SEEDED_SHARE = 0.2
+# The 1M-table run also has erasures on record, so that the import hashes the file's values
+# and matches them against the suppression list, as it does wherever anyone was ever erased:
+# the first email of every ERASED_EVERY-th customer of the file, erased after all its orders.
+ERASED_EVERY = 1000
+BENCH_SUPPRESSION_KEY = "bench-suppression-key"
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,26 @@ def _seeded_identifiers(rng: random.Random, customer: int) -> tuple[str, str]:
     return email, phone
 
 
+async def record_erasures(database_url: str, orders: int) -> int:
+    """Put the first email of every ERASED_EVERY-th customer of the order file on the suppression
+    list, as erased now (under BENCH_SUPPRESSION_KEY); how many values."""
+    emails = [f"shopper{customer}.0@history.test" for customer in range(0, max(1, int(orders / 2.5)), ERASED_EVERY)]
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO erased_identifier (identifier_hmac, erased_at) SELECT hmac, now() FROM unnest($1::bytea[]) AS hmac",
+            identifier_hmacs(BENCH_SUPPRESSION_KEY.encode(), emails, []))
+        await connection.execute("INSERT INTO suppression_key_check (key_check) VALUES ($1)",
+                                 key_check(BENCH_SUPPRESSION_KEY.encode()))
+    finally:
+        await connection.close()
+    return len(emails)
+
+
 def run_import(database_url: str, path: Path) -> tuple[int, float]:
     """`run.py import FILE`; returns (contacts created, seconds) from its summary."""
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+           "SUPPRESSION_KEY": BENCH_SUPPRESSION_KEY}
     result = subprocess.run([sys.executable, "run.py", "import", str(path)], cwd=PROJECT_DIR, env=env,
                             capture_output=True, text=True, check=True)
     created = int(re.search(r"contacts created\s+([\d,]+)", result.stdout).group(1).replace(",", ""))
@@ -105,8 +133,10 @@ def bench(orders: int) -> list[ImportRun]:
             seeded = asyncio.run(seed.seed(url, orders, ()))
             seeded_file = Path(folder) / "orders-seeded.csv"
             write_orders(seeded_file, orders, seeded_customers=seeded.mix_customers)
+            erased = asyncio.run(record_erasures(url, orders))
             created, seconds = run_import(url, seeded_file)
-            runs.append(ImportRun(f"{seeded.contacts:,}-contact table", orders, created, seconds))
+            runs.append(ImportRun(f"{seeded.contacts:,}-contact table, {erased:,} erased emails on record", orders,
+                                  created, seconds))
         finally:
             asyncio.run(postgres.drop_bench_databases(server_url))
     return runs
