@@ -142,7 +142,7 @@ async def remove_identifier(connection: asyncpg.Connection, statements: Statemen
                 raise ContactNotLive(contact_id)
             return await customers_of(connection, statements, contact_ids=outcome["primary_ids"])
 
-    return await retrying(attempt, max_attempts)
+    return await _locking_every_value(retrying(attempt, max_attempts))
 
 
 async def erase(connection: asyncpg.Connection, statements: Statements, contact_id: int, *, request_id: str,
@@ -152,8 +152,9 @@ async def erase(connection: asyncpg.Connection, statements: Statements, contact_
     async def attempt() -> tuple[int, list[int]]:
         async with connection.transaction():
             # The list must stay under one key: with another, no value erased before would be recognised.
-            await connection.execute(statements.record_suppression_key_check.text, key_check(suppression_key))
-            if await connection.fetchval(statements.find_suppression_key_check.text) != key_check(suppression_key):
+            this_key = key_check(suppression_key)
+            await connection.execute(statements.record_suppression_key_check.text, this_key)
+            if await connection.fetchval(statements.find_suppression_key_check.text) != this_key:
                 raise SuppressionKeyMismatch("the suppression list was written with another key")
             erased = await connection.fetch(statements.erase_customer.text, contact_id, request_id)
             if not erased:
@@ -166,7 +167,18 @@ async def erase(connection: asyncpg.Connection, statements: Statements, contact_
             await connection.execute(statements.record_erased_identifiers.text, hmacs)
         return erased[0]["erased_customer_id"], sorted(row["erased_contact_id"] for row in erased)
 
-    return await retrying(attempt, max_attempts)
+    return await _locking_every_value(retrying(attempt, max_attempts))
+
+
+async def _locking_every_value(change):
+    """Await a change that locks every email and phone of its customer; CustomerTooLargeToLock when
+    they did not fit PostgreSQL's shared lock table."""
+    try:
+        return await change
+    except asyncpg.OutOfMemoryError as error:
+        if "max_locks_per_transaction" not in (error.hint or ""):
+            raise
+        raise CustomerTooLargeToLock(str(error)) from None
 
 
 async def retrying(attempt, max_attempts: int):
@@ -174,10 +186,6 @@ async def retrying(attempt, max_attempts: int):
     for number in range(1, max_attempts + 1):
         try:
             return await attempt()
-        except asyncpg.OutOfMemoryError as error:
-            if "max_locks_per_transaction" not in (error.hint or ""):
-                raise
-            raise CustomerTooLargeToLock(str(error)) from None
         except _RETRYABLE:
             if number == max_attempts:
                 break

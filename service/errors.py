@@ -163,7 +163,8 @@ def too_large_to_lock_problem() -> Problem:
     return Problem("customer-too-large-to-lock",
                    "A change locks every email and phone number of the customer at once, and this customer holds "
                    "more than the database's lock table can hold; nothing was written. A database administrator "
-                   "can raise max_locks_per_transaction (README, Concurrency).")
+                   "can raise max_locks_per_transaction (README, How the changes lock). If the customer is small, "
+                   "other sessions held the lock table full at that moment: try again.")
 
 
 def suppression_key_mismatch_problem() -> Problem:
@@ -171,7 +172,7 @@ def suppression_key_mismatch_problem() -> Problem:
     return Problem("suppression-key-mismatch",
                    "This service's suppression key is not the one the suppression list was written with, so "
                    "erased values could not be recognised; nothing was erased. Give the service its key back "
-                   "(SUPPRESSION_KEY or SUPPRESSION_KEY_FILE; README, Erasing a customer).")
+                   "(SUPPRESSION_KEY or SUPPRESSION_KEY_FILE; README, DELETE /customers/{contactId}).")
 
 
 def contention_problem() -> Problem:

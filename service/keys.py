@@ -19,6 +19,6 @@ CONSOLE_ASSETS = web.AppKey("console_assets", dict)
 DATABASE_ORIGIN = web.AppKey("database_origin", str)
 # The scope each protected handler needs ("read" or "admin"), built from the settings.
 REQUIRED_SCOPES = web.AppKey("required_scopes", dict)
-# The X-Request-ID of the request (its own, or one made up) as the audit trail records it:
-# masked like the logs mask it, since a client's own id may hold a phone number.
+# The X-Request-ID of the request (its own, or one made up) as the audit trail records it
+# (observability.audit_request_id: whole, unless it is a phone number).
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -50,10 +50,15 @@ def mask_identifiers(text: str) -> str:
 
 
 def masked_request_id(request_id: str) -> str:
-    """A request id as logs and the audit trail keep it: a client's own id may hold an email or
-    a phone number (an order's, say), masked like any other text; the service's made-up ones
-    are random hex, left whole."""
+    """A request id as the logs keep it: a client's own id is masked like any other text; the
+    service's made-up ones are random hex, left whole."""
     return request_id if _MADE_UP_REQUEST_ID.fullmatch(request_id) else mask_identifiers(request_id)
+
+
+def is_a_phone_number(text: str) -> bool:
+    """Whether all of `text` reads as a phone number, by the rule that masks phone numbers in logs."""
+    match = _PHONE_LIKE.fullmatch(text)
+    return match is not None and _mask_phone(match) != text
 
 
 def _mask_phone(match: re.Match) -> str:

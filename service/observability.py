@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .keys import POOL, REQUEST_ID
-from .logs import masked_request_id
+from .logs import is_a_phone_number, mask_identifiers
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -95,6 +95,13 @@ def route_label(request: web.Request) -> str:
     return route.resource.canonical
 
 
+def audit_request_id(request_id: str) -> str:
+    """The request id as the audit trail keeps it: whole, so that a client finds the events of its
+    own request or ticket (`dsr-2026-0042`, a UUID), unless all of it is a phone number, which
+    the trail must not hold (`5551234567` is kept as `***67`)."""
+    return mask_identifiers(request_id) if is_a_phone_number(request_id) else request_id
+
+
 def request_id_of(request: web.Request) -> str:
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     return offered if _ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
@@ -105,7 +112,7 @@ async def observe_requests(request: web.Request, handler) -> web.StreamResponse:
     """Outermost middleware: sees every answer, error answers included."""
     started = time.perf_counter()
     request_id = request_id_of(request)
-    request[REQUEST_ID] = masked_request_id(request_id)
+    request[REQUEST_ID] = audit_request_id(request_id)
     response = await handler(request)
     duration = time.perf_counter() - started
     response.headers[REQUEST_ID_HEADER] = request_id

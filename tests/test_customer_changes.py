@@ -183,11 +183,14 @@ async def test_changes_need_the_admin_scope(client, read_headers, wrongly_joined
 
 async def test_erasing_a_customer_with_more_values_than_the_lock_table_holds_is_a_clear_503_writing_nothing(
         erase, pool):
-    # Twice as many values as PostgreSQL's shared lock table holds (its size is a server setting).
+    # Well over what PostgreSQL's shared lock table holds: max_locks_per_transaction per server
+    # process (connections, autovacuum and other workers) and prepared transaction.
     lock_table_slots = await pool.fetchval(
         "SELECT current_setting('max_locks_per_transaction')::int"
-        " * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)")
-    contacts = lock_table_slots  # each with its own email and phone
+        " * (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int"
+        "    + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int"
+        "    + current_setting('max_prepared_transactions')::int + 1)")
+    contacts = 2 * lock_table_slots  # each with its own email and phone: four times the table
     await pool.execute(
         "WITH first AS (INSERT INTO contact (email, phone_number) VALUES ('giant0@lock.test', '70') RETURNING id)"
         " INSERT INTO contact (email, phone_number, linked_id)"

@@ -5,7 +5,7 @@ inside the functions too), in the table states that most tempt a planner into a 
 
 The giant customer of those states has 2,000 contacts here, not 10,000: a change locks every
 email and phone of its customer in one transaction, and the 15,000 values of the larger one
-do not fit PostgreSQL's default lock table (tests/test_customers.py checks the answer then)."""
+do not fit PostgreSQL's default lock table (tests/test_customer_changes.py checks the answer then)."""
 
 from __future__ import annotations
 

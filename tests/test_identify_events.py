@@ -59,10 +59,15 @@ async def test_a_bridge_is_a_merged_event_and_a_relinked_event_per_moved_seconda
 
 async def test_events_hold_no_email_or_phone_even_when_the_request_id_is_a_phone_number(post, pool):
     await post({"email": "george@hillvalley.edu", "phoneNumber": "919191"}, "919191")
-    await post({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"}, "order-717171")
-    await post({"email": "george@hillvalley.edu", "phoneNumber": "717171"}, "c")
+    await post({"email": "biffsucks@hillvalley.edu", "phoneNumber": "717171"}, "1-717-171-7171")
 
     rows = "\n".join(row[0] for row in await pool.fetch("SELECT t::text FROM identity_event AS t"))
     assert "hillvalley" not in rows and "919191" not in rows and "717171" not in rows
-    assert await pool.fetchval("SELECT array_agg(DISTINCT request_id ORDER BY request_id) FROM identity_event") == [
-        "***91", "c", "order-***71"]
+
+
+async def test_events_keep_a_client_request_id_whole_when_it_is_not_a_phone_number(post, pool):
+    ids = ["dsr-2026-0042", "550e8400-e29b-41d4-a716-446655440000", "order-123456"]
+    for number, request_id in enumerate(ids):
+        await post({"email": f"customer{number}@hillvalley.edu"}, request_id)
+
+    assert await pool.fetchval("SELECT array_agg(request_id ORDER BY id) FROM identity_event") == ids
