@@ -95,3 +95,24 @@ async def test_renormalize_beside_concurrent_identifies_keeps_check_clean(servic
     check = subprocess.run([sys.executable, "run.py", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                            env={**os.environ, "DATABASE_URL": database_url}, timeout=60)
     assert check.returncode == 0, check.stdout
+
+
+async def test_renormalize_deletes_exactly_the_contacts_an_older_member_makes_redundant_ties_broken_by_id(pool):
+    """Two customers, every contact created at the same moment (ties go to the smaller id), one
+    with no email and one with no phone: after the merge, a contact is deleted when older members
+    hold each of its values, and kept when it brings one first."""
+    await pool.execute(
+        "INSERT INTO contact (id, email, phone_number, linked_id, created_at, updated_at) OVERRIDING SYSTEM VALUE"
+        " VALUES (1, 'a@hillvalley.edu', '+14155550100', NULL, '2020-01-01', '2020-01-01'),"
+        "        (2, NULL, '4155550100', 1, '2020-01-01', '2020-01-01'),"
+        "        (3, 'c@hillvalley.edu', '14155550100', NULL, '2020-01-01', '2020-01-01'),"
+        "        (4, 'c@hillvalley.edu', NULL, 3, '2020-01-01', '2020-01-01')")
+
+    result = await pool.fetchrow(
+        "SELECT * FROM renormalize_phone_number($1, '+14155550100', 'test', 1000, 1000, 1000)",
+        ["4155550100", "14155550100"])
+
+    assert (result["changed_contact_ids"], result["merged_primary_ids"], result["deleted_contact_ids"]) == (
+        [2, 3], [3], [2, 4])
+    assert [tuple(row) for row in await pool.fetch(
+        "SELECT id, linked_id FROM contact WHERE deleted_at IS NULL ORDER BY id")] == [(1, None), (3, 1)]
