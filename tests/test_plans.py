@@ -178,6 +178,11 @@ async def plans_of(url: str, work, session_settings: dict[str, str] = SERVING_SE
     return [json.loads(notice.split("plan:", 1)[1]) for notice in notices if "plan:" in notice]
 
 
+def assert_probes_indexes_only(plans: list[dict]) -> None:
+    assert plans, "auto_explain reported no plan"
+    assert unbounded_plans(plans) == {}
+
+
 def unbounded_plans(plans: list[dict]) -> dict[str, list[str]]:
     """The first line of each statement whose plan reads more of `contact` than its keys lead to."""
     return {
@@ -222,10 +227,7 @@ async def bring_to_state(url: str, state: str, giant_customer_size: int = GIANT_
 async def test_every_plan_of_every_request_probes_indexes_only(table_in_state, state):
     await bring_to_state(table_in_state, state)
 
-    plans = await plans_of_every_request(table_in_state)
-
-    assert plans, "auto_explain reported no plan"
-    assert unbounded_plans(plans) == {}
+    assert_probes_indexes_only(await plans_of_every_request(table_in_state))
 
 
 async def test_sql_helper_functions_are_planned_with_their_callers_not_on_every_call(table_in_state):
@@ -290,10 +292,7 @@ async def plans_of_renormalize(url: str) -> list[dict]:
 async def test_every_plan_of_renormalize_probes_indexes_only(table_in_state, state):
     await bring_to_state(table_in_state, state)
 
-    plans = await plans_of_renormalize(table_in_state)
-
-    assert plans, "auto_explain reported no plan"
-    assert unbounded_plans(plans) == {}
+    assert_probes_indexes_only(await plans_of_renormalize(table_in_state))
 
 
 async def test_every_plpgsql_function_of_the_schema_turns_jit_off(table_in_state):
