@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import long_mix, pgbench_ceiling, postgres, report, scaling, seed, service_process, sweep, tools
+from . import long_mix, open_loop, pgbench_ceiling, postgres, report, scaling, seed, service_process, sweep, tools
 from .load import RunTags, run_wrk
 from .profiles import FULL, SMOKE, Profile
 from .round_trips import count_round_trips
@@ -104,7 +104,12 @@ def run(profile: Profile, project_dir: Path, baseline_dir: Path | None) -> dict:
                 ordered = dict(list(projects.items())[::-1] if number % 2 else projects.items())
                 results["sweep"] += sweep.run_state(
                     profile, wrk=wrk, server_url=server_url, state=state, template=template, customers=customers,
-                    projects=ordered, tags=tags, logs=logs, open_loop=template == postgres.template_database(largest))
+                    projects=ordered, tags=tags, logs=logs)
+
+            _step("open loop: the mix at fixed rates on the main table")
+            results["open_loop"] = open_loop.summarize(open_loop.run(
+                profile, wrk=wrk, server_url=server_url, template=postgres.template_database(largest),
+                customers=main_table.mix_customers, projects=projects, tags=tags, logs=logs))
 
             _step("the long mix over a small customer base")
             results["long_mix"] = long_mix.run(profile, wrk=wrk, server_url=server_url, project=project_dir,

@@ -8,12 +8,12 @@ hundred; after each window of load, the size of the largest customer.
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import load, postgres, seed, service_process
+from . import load, seed
 from .profiles import Profile
+from .sweep import serving_copy
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,8 @@ class Window:
 
 
 def run(profile: Profile, *, wrk: str, server_url: str, project: Path, tags: load.RunTags, logs: Path) -> list[Window]:
-    asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
-    url = postgres.database_url(server_url, postgres.WORK_DATABASE)
-    seed.migrate(project, url)
     windows = []
-    workers = len(os.sched_getaffinity(0))
-    with service_process.running_service(project, url, workers=workers, log_path=logs / "long-mix.log") as (port, _):
+    with serving_copy(project, server_url, None, log_path=logs / "long-mix.log") as (port, _, url):
         for number in range(1, profile.long_mix_windows + 1):
             result = load.run_wrk(wrk, port, connections=profile.connections[0],
                                   seconds=profile.long_mix_window_seconds,

@@ -18,8 +18,11 @@ class Profile:
     connections: tuple[int, ...]
     warmup_seconds: int
     load_seconds: int
-    # Fixed request rates of the open-loop runs, on the main table.
+    # Fixed request rates of the open-loop runs, on the main table: each checkout is measured
+    # in every round (a new copy of the table, a new service), after a warm-up at the lowest rate.
     open_loop_rates: tuple[int, ...]
+    open_loop_rounds: int
+    open_loop_warmup_seconds: int
     open_loop_seconds: int
     # The long mix over a small customer base, in windows, each followed by a look at the
     # largest customer.
@@ -41,7 +44,9 @@ FULL = Profile(
     warmup_seconds=3,
     load_seconds=10,
     open_loop_rates=(500, 1_000),
-    open_loop_seconds=15,
+    open_loop_rounds=3,
+    open_loop_warmup_seconds=5,
+    open_loop_seconds=10,
     long_mix_customers=200,
     long_mix_windows=12,
     long_mix_window_seconds=5,
@@ -59,6 +64,8 @@ SMOKE = Profile(
     warmup_seconds=1,
     load_seconds=2,
     open_loop_rates=(200,),
+    open_loop_rounds=1,
+    open_loop_warmup_seconds=1,
     open_loop_seconds=2,
     long_mix_customers=50,
     long_mix_windows=2,

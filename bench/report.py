@@ -119,23 +119,25 @@ def render(results: dict) -> str:
                 for state in states
             ]),
         ]
-    open_loop = [r for r in results["sweep"] if r.open_loop]
-    if open_loop:
-        out += [
-            "",
-            "### Latency at a fixed rate (open loop)",
-            "",
-            f"The mix on the {largest:,}-contact table sent at a fixed rate by wrk with `paced_mix.lua` "
-            f"({profile.connections[-1]} connections, {profile.open_loop_seconds} s): each request leaves at its "
-            "scheduled time unless every connection is busy, so a slow answer cannot slow the load down. "
-            "Latencies in ms.",
-            "",
-            _table(["checkout", "target req/s", "achieved req/s", "p50", "p90", "p99", "max", "non-2xx"], [
-                [r.project, f"{rate:,}", f"{x.requests_per_second:,.0f}", _ms(x.p50_ms), _ms(x.p90_ms),
-                 _ms(x.p99_ms), _ms(x.max_ms), x.non_2xx + x.socket_errors]
-                for r in open_loop for rate, x in r.open_loop.items()
-            ]),
-        ]
+    out += [
+        "",
+        "### Latency at a fixed rate (open loop)",
+        "",
+        f"The mix on the {largest:,}-contact table sent at a fixed rate by wrk with `paced_mix.lua` "
+        f"({profile.connections[-1]} connections): each request leaves at its scheduled time unless every "
+        "connection is busy, so a slow answer cannot slow the load down. "
+        f"{profile.open_loop_rounds} round(s); in each, every checkout on a new copy of the table and a newly "
+        f"started service, {profile.open_loop_warmup_seconds} s at the lowest rate, then "
+        f"{profile.open_loop_seconds} s at each rate; the checkouts' order swaps from round to round. "
+        "Medians over the rounds, and each round's p99. Latencies in ms.",
+        "",
+        _table(["checkout", "target req/s", "achieved req/s", "p50", "p90", "p99", "p99 by round", "max",
+                "non-2xx"], [
+            [x.project, f"{x.rate:,}", f"{x.requests_per_second:,.0f}", _ms(x.p50_ms), _ms(x.p90_ms),
+             _ms(x.p99_ms), ", ".join(_ms(p99) for p99 in x.p99_by_round_ms), _ms(x.max_ms), x.failed]
+            for x in results["open_loop"]
+        ]),
+    ]
     out += [
         "",
         "### Scaling: one request at a time",
@@ -210,10 +212,10 @@ def _targets(results: dict) -> str:
     fresh, largest = mine[0], mine[-1]
     ratio = fresh.mix[64].requests_per_second / largest.mix[64].requests_per_second
     rows.append([f"mix at 64: fresh ≥ 0.8x {largest.state}", f"{ratio:.2f}x", ratio >= 0.8])
-    for r in mine:
-        for rate, x in r.open_loop.items():
-            if rate == 1_000:
-                rows.append(["p99 ≤ 10 ms at a fixed 1,000 req/s", f"{x.p99_ms:.1f} ms", x.p99_ms <= 10])
+    for x in results["open_loop"]:
+        if x.project == current and x.rate == 1_000:
+            rows.append([f"p99 ≤ 10 ms at a fixed 1,000 req/s (median of {x.rounds} rounds)",
+                         f"{x.p99_ms:.1f} ms", x.p99_ms <= 10])
     writes = [c.round_trips for c in results["costs"] if c.outcome != "unchanged"]
     reads = [c.round_trips for c in results["costs"] if c.outcome == "unchanged"]
     rows.append(["reads 1 round trip, writes ≤ 2", f"reads {max(reads)}, writes {max(writes)}",
