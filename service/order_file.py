@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -29,6 +30,14 @@ from .contact_input import InvalidInput, contact_details, normalize_email, norma
 # (line, email, phone_number, phone_number_as_typed, phone_number_problem, created_at): the
 # shape COPY sends to import_order; the phone fields are those of ContactDetails.
 Order = tuple[int, str | None, str | None, str | None, str | None, datetime]
+# (phone_number, phone_number_as_typed, phone_number_problem) of a phone that passed the rule
+# without a region: contact_details' phone fields.
+PhoneFields = Callable[[str | None], tuple[str | None, str | None, str | None]]
+
+# How many distinct phone numbers a file's reading remembers: libphonenumber takes some 15 µs
+# to read a number under DEFAULT_PHONE_REGION, and a shop's history repeats its customers'
+# numbers. Bounded, so that a file of millions of distinct numbers stays within some 50 MB.
+PHONE_MEMO_SIZE = 200_000
 
 NEITHER_IDENTIFIER = "neither email nor phoneNumber given"
 BAD_CREATED_AT = "createdAt must be an ISO 8601 date and time with an offset, like 2024-05-01T12:00:00+02:00"
@@ -58,6 +67,7 @@ def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) 
     """Orders and rejections, in file order. `lines` keep their line endings (a file
     opened with newline=''), so that CSV fields may span lines. `phone_region`:
     DEFAULT_PHONE_REGION (empty: none)."""
+    phone_fields = functools.lru_cache(maxsize=PHONE_MEMO_SIZE)(functools.partial(_phone_fields, phone_region))
     lines = iter(lines)
     blank_lines = 0
     for first in lines:
@@ -67,13 +77,13 @@ def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) 
     else:
         return
     if first.lstrip().startswith("{"):
-        yield from _json_lines(chain([first], lines), blank_lines, imported_at, phone_region)
+        yield from _json_lines(chain([first], lines), blank_lines, imported_at, phone_fields)
     else:
-        yield from _csv_rows(chain([first], lines), blank_lines, imported_at, phone_region)
+        yield from _csv_rows(chain([first], lines), blank_lines, imported_at, phone_fields)
 
 
 def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime,
-              phone_region: str) -> Iterator[Order | Rejected]:
+              phone_fields: PhoneFields) -> Iterator[Order | Rejected]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
@@ -107,12 +117,12 @@ def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime,
             row[phone_at] if phone_at is not None else None,
             row[created_at_at] if created_at_at is not None else None,
             imported_at,
-            phone_region,
+            phone_fields,
         )
 
 
 def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime,
-                phone_region: str) -> Iterator[Order | Rejected]:
+                phone_fields: PhoneFields) -> Iterator[Order | Rejected]:
     for line_number, line in enumerate(lines, start=skipped + 1):
         if not line.strip():
             continue
@@ -126,11 +136,11 @@ def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime,
             yield Rejected(line_number, "not a JSON object")
             continue
         yield _order(line_number, document.get("email"), document.get("phoneNumber"), document.get("createdAt"),
-                     imported_at, phone_region)
+                     imported_at, phone_fields)
 
 
 def _order(line: int, email: object, phone_number: object, created_at: object,
-           imported_at: datetime, phone_region: str) -> Order | Rejected:
+           imported_at: datetime, phone_fields: PhoneFields) -> Order | Rejected:
     try:
         email = normalize_email(email)
         phone_number = normalize_phone_number(phone_number)
@@ -144,9 +154,12 @@ def _order(line: int, email: object, phone_number: object, created_at: object,
         moment = _moment(created_at)
         if moment is None:
             return Rejected(line, BAD_CREATED_AT)
-    details = contact_details(email, phone_number, phone_region)
-    return (line, details.email, details.phone_number, details.phone_number_as_typed, details.phone_number_problem,
-            moment)
+    return (line, email, *phone_fields(phone_number), moment)
+
+
+def _phone_fields(phone_region: str, phone_number: str | None) -> tuple[str | None, str | None, str | None]:
+    details = contact_details(None, phone_number, phone_region)
+    return details.phone_number, details.phone_number_as_typed, details.phone_number_problem
 
 
 def _moment(value: object) -> datetime | None:

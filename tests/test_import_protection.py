@@ -45,6 +45,24 @@ async def test_spellings_of_one_number_import_as_one_customer_in_e164(connection
                                                                     ("+14155550100", 1)]
 
 
+def test_a_number_the_file_repeats_is_read_the_same_on_every_line_valid_or_not():
+    # read_orders remembers each distinct number's reading (libphonenumber is slow); every
+    # line must still get its own order, with the number's own reading.
+    text = HEADER + "".join(f"{email}@hillvalley.edu,{phone},\n" for email, phone in (
+        ("doc", "415-555-0100"), ("marty", "555-0100"), ("biff", "(415) 555-0100"), ("lorraine", "555-0100"),
+        ("george", "415-555-0100")))
+
+    orders = list(read_orders(io.StringIO(text, newline=""), IMPORTED_AT, "US"))
+
+    valid = ("+14155550100", "4155550100", None)
+    invalid = (None, "5550100", "phoneNumber is not a valid number of region US: no number there is assigned "
+                                "with this prefix.")
+    assert [(order[0], order[1], *order[2:5]) for order in orders] == [
+        (2, "doc@hillvalley.edu", *valid), (3, "marty@hillvalley.edu", *invalid),
+        (4, "biff@hillvalley.edu", *valid), (5, "lorraine@hillvalley.edu", *invalid),
+        (6, "george@hillvalley.edu", *valid)]
+
+
 async def test_a_phone_of_no_number_of_the_region_is_rejected_with_why(connection, statements, pool):
     summary, rejects = await run_import(connection, statements, HEADER + "marty@hillvalley.edu,555-0100,\n",
                                         rules=US_RULES)
