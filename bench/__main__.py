@@ -107,9 +107,10 @@ def run(profile: Profile, project_dir: Path, baseline_dir: Path | None) -> dict:
                     projects=ordered, tags=tags, logs=logs)
 
             _step("open loop: the mix at fixed rates on the main table")
-            results["open_loop"] = open_loop.summarize(open_loop.run(
+            rounds, results["open_loop_parts"] = open_loop.run(
                 profile, wrk=wrk, server_url=server_url, template=postgres.template_database(largest),
-                customers=main_table.mix_customers, projects=projects, tags=tags, logs=logs))
+                customers=main_table.mix_customers, projects=projects, tags=tags, logs=logs)
+            results["open_loop"] = open_loop.summarize(rounds)
 
             _step("the long mix over a small customer base")
             results["long_mix"] = long_mix.run(profile, wrk=wrk, server_url=server_url, project=project_dir,

@@ -43,9 +43,9 @@ class RunTags:
 
 
 def run_wrk(wrk: str, port: int, *, connections: int, seconds: int, customers: int, run_tag: int,
-            rate: int | None = None) -> LoadResult:
+            rate: int | None = None, rolls: tuple[int, int] = (1, 100)) -> LoadResult:
     """The mix as fast as `connections` allow (closed loop), or at `rate` requests/s in all
-    (open loop, paced_mix.lua)."""
+    (open loop, paced_mix.lua); only its kinds whose rolls are in `rolls` (see mix.lua)."""
     threads = min(WRK_THREADS, connections)
     script, arguments = MIX_SCRIPT, [str(customers), str(run_tag)]
     if rate is not None:
@@ -54,7 +54,7 @@ def run_wrk(wrk: str, port: int, *, connections: int, seconds: int, customers: i
         wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
         "-s", str(script), f"http://127.0.0.1:{port}/identify", "--", *arguments,
     ]
-    env = {**os.environ, "BENCH_MIX_LUA": str(MIX_SCRIPT)}
+    env = {**os.environ, "BENCH_MIX_LUA": str(MIX_SCRIPT), "BENCH_MIX_ROLLS": "-".join(map(str, rolls))}
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
     if result.returncode != 0 or not lines:

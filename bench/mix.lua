@@ -7,6 +7,8 @@
 -- Customer n's values are those bench/seed_contacts.sql gave it. New values carry the run
 -- tag (unique per wrk invocation), the thread number and a counter, so they never repeat
 -- across threads or runs; their phones start with 9, the seeded ones with 1.
+-- BENCH_MIX_ROLLS=<from>-<to> (environment) sends only the kinds whose rolls fall in that
+-- range: 1-60 the repeat customers, 61-100 the writes (bench/open_loop.py takes the mix apart).
 -- done() prints one JSON line (prefixed BENCH_JSON) that bench/load.py parses.
 
 local thread_count = 0
@@ -17,6 +19,8 @@ function setup(thread)
 end
 
 local customers, run_tag, sequence
+local roll_from, roll_to = string.match(os.getenv("BENCH_MIX_ROLLS") or "1-100", "^(%d+)-(%d+)$")
+roll_from, roll_to = tonumber(roll_from), tonumber(roll_to)
 
 function init(args)
     customers = tonumber(args[1])
@@ -41,7 +45,7 @@ end
 local headers = { ["Content-Type"] = "application/json" }
 
 function request()
-    local roll = math.random(100)
+    local roll = math.random(roll_from, roll_to)
     local email, phone
     if roll <= 60 then
         local n = math.random(customers)

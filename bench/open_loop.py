@@ -9,6 +9,9 @@ per core), in an order swapped from one round to the next, and the report takes 
 median over the rounds. Each run first sends the mix for a while at the lowest rate, so
 that what is measured is the service at that rate, not its first seconds (a worker's first
 requests prepare statements and fill caches) or the aftermath of another load.
+In the first round, the checkout under test also gets the mix at the highest rate taken
+apart: its repeat customers alone, then its writes alone, each at the rate it has inside
+the mix, to show which of them the tail comes from.
 wrk is closed-loop; paced_mix.lua turns it into an open loop (see there).
 """
 
@@ -21,6 +24,20 @@ from pathlib import Path
 from . import load
 from .profiles import Profile
 from .sweep import log_file, serving_copy
+
+
+# (what, its rolls in mix.lua, its share of the mix's requests)
+MIX_PARTS = (
+    ("repeat customers only", (1, 60), 0.6),
+    ("writes only (new customers, new information, bridges)", (61, 100), 0.4),
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    label: str
+    rate: int
+    result: load.LoadResult
 
 
 @dataclass(frozen=True)
@@ -46,23 +63,32 @@ class Summary:
 
 
 def run(profile: Profile, *, wrk: str, server_url: str, template: str, customers: int,
-        projects: dict[str, Path], tags: load.RunTags, logs: Path) -> list[RoundRun]:
-    runs = []
+        projects: dict[str, Path], tags: load.RunTags, logs: Path) -> tuple[list[RoundRun], list[Part]]:
+    """Every round of every checkout, and the parts of the mix (the first checkout's)."""
+    runs, parts = [], []
+    connections, top_rate = profile.connections[-1], max(profile.open_loop_rates)
+    under_test = next(iter(projects))
     for number in range(1, profile.open_loop_rounds + 1):
         order = list(projects.items())
         for name, project in order[::-1] if number % 2 == 0 else order:
             with serving_copy(project, server_url, template,
                               log_path=log_file(logs, "open loop round", str(number), name)) as (port, _, _):
-                load.run_wrk(wrk, port, connections=profile.connections[-1], seconds=profile.open_loop_warmup_seconds,
+                load.run_wrk(wrk, port, connections=connections, seconds=profile.open_loop_warmup_seconds,
                              customers=customers, run_tag=tags.next(), rate=min(profile.open_loop_rates))
                 by_rate = {
-                    rate: load.run_wrk(wrk, port, connections=profile.connections[-1],
-                                       seconds=profile.open_loop_seconds, customers=customers,
-                                       run_tag=tags.next(), rate=rate)
+                    rate: load.run_wrk(wrk, port, connections=connections, seconds=profile.open_loop_seconds,
+                                       customers=customers, run_tag=tags.next(), rate=rate)
                     for rate in profile.open_loop_rates
                 }
+                if number == 1 and name == under_test:
+                    parts = [
+                        Part(label, round(top_rate * share), load.run_wrk(
+                            wrk, port, connections=connections, seconds=profile.open_loop_seconds,
+                            customers=customers, run_tag=tags.next(), rate=round(top_rate * share), rolls=rolls))
+                        for label, rolls, share in MIX_PARTS
+                    ]
             runs.append(RoundRun(name, number, by_rate))
-    return runs
+    return runs, parts
 
 
 def summarize(runs: list[RoundRun]) -> list[Summary]:

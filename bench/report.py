@@ -137,6 +137,16 @@ def render(results: dict) -> str:
              _ms(x.p99_ms), ", ".join(_ms(p99) for p99 in x.p99_by_round_ms), _ms(x.max_ms), x.failed]
             for x in results["open_loop"]
         ]),
+        "",
+        f"The mix at {max(profile.open_loop_rates):,} req/s taken apart ({results['projects'][0]}, first round): "
+        "each part alone at the rate it has inside the mix.",
+        "",
+        _table(["part of the mix", "target req/s", "achieved req/s", "p50", "p90", "p99", "max", "non-2xx"], [
+            [part.label, f"{part.rate:,}", f"{part.result.requests_per_second:,.0f}", _ms(part.result.p50_ms),
+             _ms(part.result.p90_ms), _ms(part.result.p99_ms), _ms(part.result.max_ms),
+             part.result.non_2xx + part.result.socket_errors]
+            for part in results["open_loop_parts"]
+        ]),
     ]
     out += [
         "",
