@@ -81,12 +81,11 @@ def run(profile: Profile, *, wrk: str, server_url: str, template: str, customers
                     for rate in profile.open_loop_rates
                 }
                 if number == 1 and name == under_test:
-                    parts = [
-                        Part(label, round(top_rate * share), load.run_wrk(
+                    for label, rolls, share in MIX_PARTS:
+                        rate = max(1, round(top_rate * share))
+                        parts.append(Part(label, rate, load.run_wrk(
                             wrk, port, connections=connections, seconds=profile.open_loop_seconds,
-                            customers=customers, run_tag=tags.next(), rate=round(top_rate * share), rolls=rolls))
-                        for label, rolls, share in MIX_PARTS
-                    ]
+                            customers=customers, run_tag=tags.next(), rate=rate, rolls=rolls)))
             runs.append(RoundRun(name, number, by_rate))
     return runs, parts
 

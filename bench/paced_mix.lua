@@ -5,7 +5,7 @@
 -- evenly at its share of the rate, and a connection that becomes free waits for the next
 -- slot. With enough connections idle, requests leave on schedule however slow the answers
 -- are; a request that had to wait for a free connection is sent late, and its queueing is
--- then missing from wrk's latency, so open_loop.py also reports the rate achieved.
+-- then missing from wrk's latency, so the report also gives the rate achieved.
 -- The clock is CLOCK_MONOTONIC through LuaJIT's ffi (wrk's Lua has no clock of its own).
 
 dofile(os.getenv("BENCH_MIX_LUA"))

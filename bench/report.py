@@ -129,7 +129,8 @@ def render(results: dict) -> str:
         f"{profile.open_loop_rounds} round(s); in each, every checkout on a new copy of the table and a newly "
         f"started service, {profile.open_loop_warmup_seconds} s at the lowest rate, then "
         f"{profile.open_loop_seconds} s at each rate; the checkouts' order swaps from round to round. "
-        "Medians over the rounds, and each round's p99. Latencies in ms.",
+        "Medians over the rounds (max: the median of the rounds' maxima), each round's p99, and the "
+        "non-2xx answers of every round together. Latencies in ms.",
         "",
         _table(["checkout", "target req/s", "achieved req/s", "p50", "p90", "p99", "p99 by round", "max",
                 "non-2xx"], [

@@ -34,9 +34,10 @@ Order = tuple[int, str | None, str | None, str | None, str | None, datetime]
 # without a region: contact_details' phone fields.
 PhoneFields = Callable[[str | None], tuple[str | None, str | None, str | None]]
 
-# How many distinct phone numbers a file's reading remembers: libphonenumber takes some 15 µs
-# to read a number under DEFAULT_PHONE_REGION, and a shop's history repeats its customers'
-# numbers. Bounded, so that a file of millions of distinct numbers stays within some 50 MB.
+# How many distinct phone numbers a file's reading remembers when DEFAULT_PHONE_REGION is set:
+# libphonenumber takes about 24 µs to read a number, and a shop's history repeats its
+# customers' numbers. Bounded, so that a file of millions of distinct numbers stays within
+# about 55 MB.
 PHONE_MEMO_SIZE = 200_000
 
 NEITHER_IDENTIFIER = "neither email nor phoneNumber given"
@@ -67,7 +68,9 @@ def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) 
     """Orders and rejections, in file order. `lines` keep their line endings (a file
     opened with newline=''), so that CSV fields may span lines. `phone_region`:
     DEFAULT_PHONE_REGION (empty: none)."""
-    phone_fields = functools.lru_cache(maxsize=PHONE_MEMO_SIZE)(functools.partial(_phone_fields, phone_region))
+    phone_fields = functools.partial(_phone_fields, phone_region)
+    if phone_region:
+        phone_fields = functools.lru_cache(maxsize=PHONE_MEMO_SIZE)(phone_fields)
     lines = iter(lines)
     blank_lines = 0
     for first in lines:
