@@ -8,7 +8,10 @@ drop PIDs of processes that no longer exist before taking our handle.
 Run as root, pgserver runs PostgreSQL as a `pgserver` user and adds o+rx to every
 parent folder of the data directory and of its own binaries. We refuse to start
 when that would open up a home directory; the default data directory sits inside
-the project for that reason (see README, "Embedded PostgreSQL").
+the project for that reason (see README, "Embedded PostgreSQL"). pgserver adds that
+user with whatever `useradd` PATH finds, and a root job's PATH may not reach it (cron's
+is /usr/bin:/bin, and useradd lives in /usr/sbin): we add the user first, from the
+system folders too.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import json
 import logging
 import os
 import pwd
+import shutil
 import stat
+import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +32,9 @@ import psutil
 log = logging.getLogger(__name__)
 
 PID_LIST = ".handle_pids.json"
+# The user pgserver runs PostgreSQL as when it is started by root.
+SERVER_USER = "pgserver"
+SYSTEM_FOLDERS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
 _TRAVERSABLE_BY_OTHERS = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
 
 
@@ -56,6 +64,7 @@ class EmbeddedPostgres:
         if os.geteuid() == 0:
             # Before creating anything, and on real paths: pgserver opens the real parents.
             refuse_to_open_home_directories([data_dir, POSTGRES_BIN_PATH.resolve()])
+            ensure_system_user(SERVER_USER)
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         with PostgresServer._lock:
@@ -75,6 +84,21 @@ class EmbeddedPostgres:
         if users:
             log.info("embedded PostgreSQL left running for processes %s", users)
         return not users
+
+
+def ensure_system_user(name: str) -> None:
+    """Add the system user `name`, as pgserver would (`useradd -s /bin/bash`), unless it exists;
+    useradd is looked for on PATH, then in the system folders."""
+    try:
+        pwd.getpwnam(name)
+        return
+    except KeyError:
+        pass
+    useradd = shutil.which("useradd", path=os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_FOLDERS]))
+    if useradd is None:
+        raise EmbeddedDatabaseError(f"run as root, the embedded PostgreSQL runs as a {name!r} user, and there is "
+                                    "no useradd to add it: add the user, or set DATABASE_URL")
+    subprocess.run([useradd, "-s", "/bin/bash", name], check=True, capture_output=True, text=True)
 
 
 def forget_exited_processes(pid_list: Path) -> list[int]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from service.embedded import EmbeddedDatabaseError, forget_exited_processes, refuse_to_open_home_directories
+from service.embedded import (
+    EmbeddedDatabaseError, ensure_system_user, forget_exited_processes, refuse_to_open_home_directories)
 
 
 def test_pids_of_exited_and_zombie_processes_are_forgotten_and_live_ones_kept(tmp_path):
@@ -47,3 +50,22 @@ def test_data_directory_outside_home_directories_is_accepted(tmp_path, monkeypat
     monkeypatch.setattr("service.embedded.pwd.getpwall", lambda: [type("Entry", (), {"pw_dir": str(home)})()])
 
     refuse_to_open_home_directories([tmp_path / "srv" / "postgres"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="adding a system user needs root")
+def test_the_server_user_is_added_even_when_path_does_not_reach_useradd(monkeypatch):
+    # cron's PATH: useradd, in /usr/sbin, is out of its reach (pgserver's own call failed there).
+    name = f"idtest{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    try:
+        ensure_system_user(name)
+
+        assert pwd.getpwnam(name).pw_shell == "/bin/bash"
+    finally:
+        subprocess.run(["/usr/sbin/userdel", name], capture_output=True)
+
+
+def test_an_existing_server_user_is_left_as_it_is(monkeypatch):
+    monkeypatch.setattr("service.embedded.subprocess.run", lambda *args, **kwargs: pytest.fail("useradd ran"))
+
+    ensure_system_user(pwd.getpwuid(os.getuid()).pw_name)
