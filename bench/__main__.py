@@ -105,6 +105,8 @@ def run(profile: Profile, project_dir: Path, baseline_dir: Path | None) -> dict:
                 results["sweep"] += sweep.run_state(
                     profile, wrk=wrk, server_url=server_url, state=state, template=template, customers=customers,
                     projects=ordered, tags=tags, logs=logs)
+            _step("one request at a time, in rounds over every table of the sweep")
+            sweep.one_at_a_time_rounds(profile, results["sweep"], server_url=server_url, tags=tags, logs=logs)
 
             _step("open loop: the mix at fixed rates on the main table")
             rounds, results["open_loop_parts"] = open_loop.run(

@@ -31,8 +31,10 @@ class Profile:
     long_mix_window_seconds: int
     pgbench_seconds: int
     http_ceiling_seconds: int
-    # Sequential requests per latency measurement (p99 needs a few hundred).
+    # Sequential requests per latency measurement (p99 needs a few hundred), and the rounds
+    # of such measurements over every table of the sweep.
     sequential_requests: int
+    sequential_rounds: int
 
 
 FULL = Profile(
@@ -53,6 +55,7 @@ FULL = Profile(
     pgbench_seconds=10,
     http_ceiling_seconds=10,
     sequential_requests=300,
+    sequential_rounds=3,
 )
 
 SMOKE = Profile(
@@ -73,4 +76,5 @@ SMOKE = Profile(
     pgbench_seconds=2,
     http_ceiling_seconds=1,
     sequential_requests=20,
+    sequential_rounds=2,
 )
