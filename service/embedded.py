@@ -64,7 +64,8 @@ class EmbeddedPostgres:
         if os.geteuid() == 0:
             # Before creating anything, and on real paths: pgserver opens the real parents.
             refuse_to_open_home_directories([data_dir, POSTGRES_BIN_PATH.resolve()])
-            ensure_system_user(SERVER_USER)
+            with PostgresServer._lock:  # pgserver's lock across processes: one adds the user
+                ensure_system_user(SERVER_USER)
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         with PostgresServer._lock:
@@ -94,11 +95,15 @@ def ensure_system_user(name: str) -> None:
         return
     except KeyError:
         pass
-    useradd = shutil.which("useradd", path=os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_FOLDERS]))
+    folders = [folder for folder in os.environ.get("PATH", "").split(os.pathsep) if folder] + list(SYSTEM_FOLDERS)
+    useradd = shutil.which("useradd", path=os.pathsep.join(folders))
     if useradd is None:
         raise EmbeddedDatabaseError(f"run as root, the embedded PostgreSQL runs as a {name!r} user, and there is "
                                     "no useradd to add it: add the user, or set DATABASE_URL")
-    subprocess.run([useradd, "-s", "/bin/bash", name], check=True, capture_output=True, text=True)
+    added = subprocess.run([useradd, "-s", "/bin/bash", name], capture_output=True, text=True)
+    if added.returncode != 0:
+        raise EmbeddedDatabaseError(f"run as root, the embedded PostgreSQL runs as a {name!r} user, and useradd "
+                                    f"could not add it: {added.stderr.strip()}")
 
 
 def forget_exited_processes(pid_list: Path) -> list[int]:

@@ -69,3 +69,11 @@ def test_an_existing_server_user_is_left_as_it_is(monkeypatch):
     monkeypatch.setattr("service.embedded.subprocess.run", lambda *args, **kwargs: pytest.fail("useradd ran"))
 
     ensure_system_user(pwd.getpwuid(os.getuid()).pw_name)
+
+
+def test_a_server_user_useradd_cannot_add_refuses_to_start_saying_why(monkeypatch):
+    failed = subprocess.CompletedProcess(["useradd"], 1, "", "useradd: cannot lock /etc/passwd; try again later.\n")
+    monkeypatch.setattr("service.embedded.subprocess.run", lambda *args, **kwargs: failed)
+
+    with pytest.raises(EmbeddedDatabaseError, match="cannot lock /etc/passwd"):
+        ensure_system_user(f"idtest{uuid.uuid4().hex[:8]}")
