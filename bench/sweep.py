@@ -71,6 +71,8 @@ def run_state(profile: Profile, *, wrk: str, server_url: str, state: str, templa
     for name, project in projects.items():
         run = StateRun(state, name, project, database=_words(postgres.WORK_DATABASE, state, name, separator="_"),
                        customers=customers)
+        # PostgreSQL cuts longer names, and two cut names could meet.
+        assert len(run.database.encode()) <= 63, f"database name too long: {run.database}"
         with serving_copy(project, server_url, template, database=run.database,
                           log_path=log_file(logs, "sweep", state, name)) as (port, process, url):
             with service_process.PeakMemory(process) as memory:
