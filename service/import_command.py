@@ -29,10 +29,11 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
         return _fail("the database has no contact table yet: run the migrate command first")
     except asyncpg.LockNotAvailableError:
         return _fail("the contact table stayed locked by other writers (another import?); nothing imported")
-    except SuppressionKeyMissing:
+    except SuppressionKeyMissing as missing:
+        unreadable = f" (cannot read {missing})" if str(missing) else ""
         return _fail(f"the suppression list holds erased values, but neither SUPPRESSION_KEY nor "
-                     f"{settings.suppression_key_file} holds the key to recognise them: run the import with the "
-                     "service's key; nothing imported")
+                     f"{settings.suppression_key_file}{unreadable} holds the key to recognise them: run the import "
+                     "with the service's key; nothing imported")
     except SuppressionKeyMismatch:
         return _fail("the suppression list was written with another suppression key than this one (SUPPRESSION_KEY "
                      f"or {settings.suppression_key_file}): with it, no erased value would be recognised; run the "

@@ -84,7 +84,8 @@ ERASED_REASON = "dated before its email or phoneNumber was erased; an erased cus
 
 
 class SuppressionKeyMissing(RuntimeError):
-    """The suppression list holds erased values, and without the service's key none can be recognised."""
+    """The suppression list holds erased values, and without the service's key none can be recognised.
+    The message says why the key file could not be read, when it could not."""
 
 
 class ErasedWhilePlanning(RuntimeError):
@@ -94,16 +95,23 @@ class ErasedWhilePlanning(RuntimeError):
 @dataclass(frozen=True)
 class ImportRules:
     """What the import applies as /identify does, from the settings: the phone region, the caps,
-    and the key of the suppression list (None when there is none yet)."""
+    and the key of the suppression list (None when there is none yet, or when its file cannot be
+    read: then `suppression_key_unreadable` says why). The key is needed only when the list holds
+    erased values, so an unreadable key file stops only an import that needs it."""
 
     phone_region: str
     guardrails: Guardrails
     suppression_key: bytes | None
+    suppression_key_unreadable: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportRules:
+        try:
+            key, unreadable = existing_suppression_key(settings), None
+        except OSError as error:
+            key, unreadable = None, f"{error.filename}: {error.strerror}"
         return cls(phone_region=settings.default_phone_region, guardrails=Guardrails.from_settings(settings),
-                   suppression_key=existing_suppression_key(settings))
+                   suppression_key=key, suppression_key_unreadable=unreadable)
 
 
 @dataclass(frozen=True)
@@ -259,7 +267,7 @@ async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Sta
     """The keyed hash of every value of the staged orders (import_identifier_hmac). Only when the
     suppression list has entries: without the key, none of them can be recognised."""
     if rules.suppression_key is None:
-        raise SuppressionKeyMissing("the suppression list holds erased values, but there is no suppression key")
+        raise SuppressionKeyMissing(rules.suppression_key_unreadable or "")
     recorded = await connection.fetchval(statements.find_suppression_key_check.text)
     if recorded is not None and recorded != key_check(rules.suppression_key):
         raise SuppressionKeyMismatch("the suppression list was written with another key")

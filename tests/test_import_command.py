@@ -62,6 +62,19 @@ async def test_an_import_without_the_suppression_key_is_refused_when_values_were
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
+async def test_an_import_whose_key_file_cannot_be_read_says_why_when_values_were_erased(
+        pool, database_url, tmp_path):
+    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES (sha256('x'), now())")
+    (tmp_path / "key-folder").mkdir()
+
+    result = await asyncio.to_thread(run_py, database_url, "import", "-", stdin=ORDERS, cwd=tmp_path,
+                                     SUPPRESSION_KEY="", SUPPRESSION_KEY_FILE=str(tmp_path / "key-folder"))
+
+    assert result.returncode == 2
+    assert f"cannot read {tmp_path / 'key-folder'}: Is a directory" in result.stderr
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
 async def test_dry_run_from_the_command_line_writes_nothing(pool, database_url, tmp_path):
     (tmp_path / "orders.csv").write_text(ORDERS)
 

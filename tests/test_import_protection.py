@@ -7,14 +7,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from service.config import Settings
 from service.customers import erase
 from service.guardrails import Guardrails
 from service.import_progress import ImportProgress
-from service.importer import ErasedWhilePlanning, RejectsFile, SuppressionKeyMissing, import_orders
+from service.importer import ErasedWhilePlanning, ImportRules, RejectsFile, SuppressionKeyMissing, import_orders
 from service.order_file import RejectedAs, read_orders
 from service.suppression import SuppressionKeyMismatch, identifier_hmacs, key_check
 
@@ -146,6 +148,32 @@ async def test_without_the_suppression_key_an_import_against_erased_values_is_re
     with pytest.raises(SuppressionKeyMissing):
         await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n",
                          rules=replace(DEFAULT_RULES, suppression_key=None))
+
+    assert await table_rows(pool) == []
+
+
+def rules_with_an_unreadable_key_file(database_url: str, folder: Path) -> ImportRules:
+    # A folder where the key file should be: unreadable even for root.
+    return ImportRules.from_settings(Settings.from_environ(
+        {"DATABASE_URL": database_url, "SUPPRESSION_KEY": "", "SUPPRESSION_KEY_FILE": str(folder)}))
+
+
+async def test_an_unreadable_key_file_stops_no_import_while_the_suppression_list_is_empty(
+        connection, statements, pool, database_url, tmp_path):
+    summary, _ = await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n",
+                                  rules=rules_with_an_unreadable_key_file(database_url, tmp_path))
+
+    assert summary.contacts_created == 1
+
+
+async def test_with_erased_values_on_record_an_unreadable_key_file_stops_the_import_saying_why(
+        connection, statements, pool, database_url, tmp_path):
+    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
+    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+
+    with pytest.raises(SuppressionKeyMissing, match=f"{tmp_path}: Is a directory"):
+        await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n",
+                         rules=rules_with_an_unreadable_key_file(database_url, tmp_path))
 
     assert await table_rows(pool) == []
 
