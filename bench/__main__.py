@@ -101,7 +101,7 @@ def run(profile: Profile, project_dir: Path, baseline_dir: Path | None) -> dict:
             for number, (state, template, customers) in enumerate(states):
                 _step(f"sweep: {state}")
                 # Alternate which checkout goes first, so that drift of the machine favours neither.
-                ordered = dict(list(projects.items())[::-1] if number % 2 else projects.items())
+                ordered = dict(sweep.in_turn(list(projects.items()), number))
                 results["sweep"] += sweep.run_state(
                     profile, wrk=wrk, server_url=server_url, state=state, template=template, customers=customers,
                     projects=ordered, tags=tags, logs=logs)

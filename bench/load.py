@@ -29,6 +29,11 @@ class LoadResult:
     # shared machine, and what an event loop or JSON library change can move.
     service_cpu_ms_per_request: float | None = None
 
+    @property
+    def failed(self) -> int:
+        """Answers that were not 2xx, and requests lost to socket errors."""
+        return self.non_2xx + self.socket_errors
+
 
 class RunTags:
     """Distinct 9-digit tags for every wrk or pgbench run, so new values never repeat."""

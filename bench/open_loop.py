@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import load
 from .profiles import Profile
-from .sweep import log_file, serving_copy
+from .sweep import in_turn, log_file, serving_copy
 
 
 # (what, its rolls in mix.lua, its share of the mix's requests)
@@ -69,8 +69,7 @@ def run(profile: Profile, *, wrk: str, server_url: str, template: str, customers
     connections, top_rate = profile.connections[-1], max(profile.open_loop_rates)
     under_test = next(iter(projects))
     for number in range(1, profile.open_loop_rounds + 1):
-        order = list(projects.items())
-        for name, project in order[::-1] if number % 2 == 0 else order:
+        for name, project in in_turn(list(projects.items()), number - 1):
             with serving_copy(project, server_url, template,
                               log_path=log_file(logs, "open loop round", str(number), name)) as (port, _, _):
                 load.run_wrk(wrk, port, connections=connections, seconds=profile.open_loop_warmup_seconds,
@@ -104,6 +103,6 @@ def summarize(runs: list[RoundRun]) -> list[Summary]:
                 p99_ms=statistics.median(x.p99_ms for x in results),
                 p99_by_round_ms=tuple(x.p99_ms for x in results),
                 max_ms=statistics.median(x.max_ms for x in results),
-                failed=sum(x.non_2xx + x.socket_errors for x in results),
+                failed=sum(x.failed for x in results),
             ))
     return summaries

@@ -85,9 +85,10 @@ def render(results: dict) -> str:
         f"{profile.load_seconds} s at each connection count after a {profile.warmup_seconds} s warm-up. Then, "
         f"once every table has had its mix, {profile.sequential_requests} repeat and "
         f"{profile.sequential_requests} new customers one request at a time on each table as its mix left it, "
-        f"in {profile.sequential_rounds} rounds over all tables and checkouts (a service started again for each, "
-        "so its plans are made on the table as the mix left it; the order reversed every round), so that a slow minute of this shared machine cannot decide between "
-        "two tables: medians over the rounds. *fresh* starts from an empty database that only the mix grows "
+        f"in {profile.sequential_rounds} rounds over all tables and checkouts (a service started again for "
+        "each, so its plans are made on the table as the mix left it; the order reversed every round), so "
+        "that a slow minute of this shared machine cannot decide between two tables: medians over the "
+        "rounds. *fresh* starts from an empty database that only the mix grows "
         "(no seeding, no ANALYZE); the seeded tables are analyzed. Latencies in ms; CPU is the service's, per "
         "request, at 64 connections.",
         "",
@@ -96,7 +97,7 @@ def render(results: dict) -> str:
             [r.state, r.project, f"{r.contacts_after:,}",
              f"{r.mix[16].requests_per_second:,.0f}", _ms(r.mix[16].p99_ms),
              f"{r.mix[64].requests_per_second:,.0f}", _ms(r.mix[64].p50_ms), _ms(r.mix[64].p99_ms),
-             sum(x.non_2xx + x.socket_errors for x in r.mix.values()),
+             sum(x.failed for x in r.mix.values()),
              r.mix[64].service_cpu_ms_per_request, _ms(r.repeat.p50_ms), _ms(r.repeat.p99_ms),
              _ms(r.new.p50_ms), _ms(r.new.p99_ms), max(r.peak_rss_mb, default=0)]
             for r in results["sweep"]
@@ -157,7 +158,7 @@ def render(results: dict) -> str:
         _table(["part of the mix", "target req/s", "achieved req/s", "p50", "p90", "p99", "max", "non-2xx"], [
             [part.label, f"{part.rate:,}", f"{part.result.requests_per_second:,.0f}", _ms(part.result.p50_ms),
              _ms(part.result.p90_ms), _ms(part.result.p99_ms), _ms(part.result.max_ms),
-             part.result.non_2xx + part.result.socket_errors]
+             part.result.failed]
             for part in results["open_loop_parts"]
         ]),
     ]
@@ -180,7 +181,7 @@ def render(results: dict) -> str:
         _table(["after (s)", "largest customer", "req/s", "p50", "p99", "max", "non-2xx"], [
             [w.seconds_from_start, f"{w.largest_customer:,}", f"{w.result.requests_per_second:,.0f}",
              _ms(w.result.p50_ms), _ms(w.result.p99_ms), _ms(w.result.max_ms),
-             w.result.non_2xx + w.result.socket_errors]
+             w.result.failed]
             for w in results["long_mix"]
         ]),
         "",

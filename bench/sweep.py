@@ -95,8 +95,8 @@ def one_at_a_time_rounds(profile: Profile, runs: list[StateRun], *, server_url: 
                          logs: Path) -> None:
     """Fill in every run's repeat and new latencies: profile.sequential_rounds rounds over all of
     them, each on its own database as its mix left it."""
-    for number in range(1, profile.sequential_rounds + 1):
-        for run in runs if number % 2 else runs[::-1]:
+    for number in range(profile.sequential_rounds):
+        for run in in_turn(runs, number):
             url = postgres.database_url(server_url, run.database)
             with service_process.running_service(
                     run.project_dir, url, workers=serving_workers(),
@@ -121,6 +121,12 @@ def serving_copy(project: Path, server_url: str, template: str | None, *, log_pa
 
 def serving_workers() -> int:
     return len(os.sched_getaffinity(0))
+
+
+def in_turn(items: list, number: int) -> list:
+    """`items` in order for round 0, reversed for round 1, and so on: so that drift of the
+    machine during a round favours neither end."""
+    return items[::-1] if number % 2 else items
 
 
 def log_file(logs: Path, *words: str) -> Path:
