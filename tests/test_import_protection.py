@@ -12,7 +12,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from service.config import Settings
 from service.customers import erase
 from service.guardrails import Guardrails
 from service.import_progress import ImportProgress
@@ -20,7 +19,7 @@ from service.importer import ErasedWhilePlanning, ImportRules, RejectsFile, Supp
 from service.order_file import RejectedAs, read_orders
 from service.suppression import SuppressionKeyMismatch, identifier_hmacs, key_check
 
-from .conftest import TEST_SUPPRESSION_KEY
+from .conftest import TEST_SUPPRESSION_KEY, settings_with
 from .test_import import (  # noqa: F401  (connection is a fixture)
     DEFAULT_RULES, IMPORTED_AT, PROTECTED_RULES, as_csv, connection, protected_orders, run_import, table_rows)
 
@@ -154,8 +153,7 @@ async def test_without_the_suppression_key_an_import_against_erased_values_is_re
 
 def rules_with_an_unreadable_key_file(database_url: str, folder: Path) -> ImportRules:
     # A folder where the key file should be: unreadable even for root.
-    return ImportRules.from_settings(Settings.from_environ(
-        {"DATABASE_URL": database_url, "SUPPRESSION_KEY": "", "SUPPRESSION_KEY_FILE": str(folder)}))
+    return ImportRules.from_settings(settings_with(database_url, SUPPRESSION_KEY="", SUPPRESSION_KEY_FILE=str(folder)))
 
 
 async def test_an_unreadable_key_file_stops_no_import_while_the_suppression_list_is_empty(
