@@ -18,6 +18,12 @@ _PHONE = re.compile(r"\+?[0-9]+")
 _WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # JSON may escape half of a surrogate pair (\ud800); such a string cannot be encoded for PostgreSQL.
 _UNPAIRED_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# What almost every email and phone number is, each accepted by one match; anything else
+# goes through the checks one by one, which say what is wrong. Each accepts exactly what
+# those checks accept: no whitespace, control character or surrogate, one @ between a
+# non-empty local part and a domain; digits only, at most MAX_PHONE_DIGITS, one leading +.
+_PLAIN_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+@[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
+_PLAIN_PHONE = re.compile(r"\+?[0-9]{1,%d}" % MAX_PHONE_DIGITS)
 KNOWN_FIELDS = ("email", "phoneNumber")
 
 
@@ -104,6 +110,14 @@ def normalize_email(value: object) -> str | None:
     if not isinstance(value, str):
         raise InvalidInput("invalid-field", f"email must be a string or null, not {_describe(value)}.", "email")
     email = value.strip().lower()
+    if len(email) <= MAX_EMAIL_LENGTH and _PLAIN_EMAIL.fullmatch(email):
+        return email
+    return _checked_email(email)
+
+
+def _checked_email(email: str) -> str | None:
+    """normalize_email's rules one at a time, for what _PLAIN_EMAIL does not accept at once:
+    None for the empty email, or the first rule broken."""
     if not email:
         return None
     if len(email) > MAX_EMAIL_LENGTH:
@@ -149,6 +163,14 @@ def _phone_digits(value: object) -> str | None:
             )
         return str(value)
     phone_number = value.strip()
+    if _PLAIN_PHONE.fullmatch(phone_number):
+        return phone_number
+    return _checked_phone_number(phone_number)
+
+
+def _checked_phone_number(phone_number: str) -> str | None:
+    """_phone_digits' rules for a string one at a time, for what _PLAIN_PHONE does not accept at
+    once: None for the empty phone, the digits without separators, or the first rule broken."""
     if not phone_number:
         return None
     phone_number = _PHONE_SEPARATORS.sub("", phone_number)
