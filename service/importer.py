@@ -69,7 +69,8 @@ STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "pho
 # temporary tables of the ones before it.
 STATEMENT_ORDER = (
     "import_create_orders", "import_ignore_blocked_values", "import_snapshot_erasures",
-    "import_create_suppression_key", "import_hash_file_identifiers", "import_skip_erased_orders",
+    "import_create_suppression_key", "import_hash_file_identifiers", "import_analyze_erasures",
+    "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
@@ -275,6 +276,7 @@ async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Sta
     await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(rules.suppression_key)],
                                            columns=("inner_pad", "outer_pad"))
     await connection.execute(statements.import_hash_file_identifiers.text)
+    await connection.execute(statements.import_analyze_erasures.text)
 
 
 async def _skip_erased_orders(connection: asyncpg.Connection, statements: Statements) -> list[int]:

@@ -70,6 +70,7 @@ class Statements:
     import_snapshot_erasures: Statement
     import_create_suppression_key: Statement
     import_hash_file_identifiers: Statement
+    import_analyze_erasures: Statement
     import_skip_erased_orders: Statement
     import_find_sightings: Statement
     import_link_orders: Statement

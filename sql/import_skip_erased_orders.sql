@@ -4,7 +4,8 @@
 -- The erased values of a file are few: their orders are found with one scan of
 -- import_order against a small hash table, and deleted by their ctid.
 -- returns: (line bigint) per skipped order, in line order
--- indexes: none (hash joins of the file's values, their hashes and the list)
+-- indexes: none (hash joins of the file's values, their hashes and the list, planned from
+--   the statistics of import_analyze_erasures)
 -- locks: none (temporary tables of this session)
 WITH erased AS MATERIALIZED (
     SELECT hashed.identifier, erasure.erased_at
