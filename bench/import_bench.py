@@ -1,5 +1,7 @@
 """`python -m bench.import_bench [--orders N]`: `run.py import` of N orders (1,000,000 by
-default), into an empty table and into a table seeded with N contacts.
+default), into an empty table, then the same file again into the table it filled (which
+creates nothing), the same orders with US numbers under DEFAULT_PHONE_REGION=US into an
+empty table, and a file into a table seeded with N contacts.
 
 The order file is deterministic (seeded random): about N/2.5 customers of one to a few
 orders each, most with an email and a phone, some with only one, a few customers with a
@@ -44,6 +46,7 @@ SEEDED_SHARE = 0.2
 # the first email of every ERASED_EVERY-th customer of the file, erased after all its orders.
 ERASED_EVERY = 1000
 BENCH_SUPPRESSION_KEY = "bench-suppression-key"
+US_AREA_CODES = (212, 312, 415, 617, 646, 702, 718, 805, 917, 303)
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,12 @@ class ImportRun:
         return self.orders / self.seconds
 
 
-def write_orders(path: Path, orders: int, *, seeded_customers: int = 0, seed_value: int = 13) -> None:
+def write_orders(path: Path, orders: int, *, seeded_customers: int = 0, seed_value: int = 13,
+                 us_phones: bool = False) -> None:
     """N orders as CSV. With seeded_customers, a share of them use identifiers of customers
-    1..seeded_customers of bench/seed_contacts.sql (its contact 0 and 1 of each customer)."""
+    1..seeded_customers of bench/seed_contacts.sql (its contact 0 and 1 of each customer).
+    With us_phones, phones are written as US numbers with separators, "(212) 234-0012", for
+    an import under DEFAULT_PHONE_REGION=US; otherwise as bare digits."""
     rng = random.Random(seed_value)
     customers = max(1, int(orders / 2.5))
     with open(path, "w", newline="", encoding="utf-8") as stream:
@@ -72,7 +78,8 @@ def write_orders(path: Path, orders: int, *, seeded_customers: int = 0, seed_val
             else:
                 customer = rng.randrange(customers)
                 email = f"shopper{customer}.{rng.random() < 0.05:d}@history.test"
-                phone = f"9{customer:09d}{rng.random() < 0.05:d}"
+                second_phone = rng.random() < 0.05
+                phone = _us_phone(customer, second_phone) if us_phones else f"9{customer:09d}{second_phone:d}"
             shape = rng.random()
             if shape < 0.1:
                 email = ""
@@ -80,6 +87,14 @@ def write_orders(path: Path, orders: int, *, seeded_customers: int = 0, seed_val
                 phone = ""
             moment = FIRST_MOMENT + timedelta(seconds=rng.randrange(SPREAD_SECONDS))
             writer.writerow([email, phone, moment.isoformat()])
+
+
+def _us_phone(customer: int, second: bool) -> str:
+    """A valid US number of its own for each customer (and for its second phone), up to 25M customers."""
+    area = US_AREA_CODES[customer % len(US_AREA_CODES)]
+    exchange = 234 + customer // len(US_AREA_CODES) % 500
+    line = customer // (len(US_AREA_CODES) * 500) * 2 + second
+    return f"({area}) {exchange}-{line:04d}"
 
 
 def _seeded_identifiers(rng: random.Random, customer: int) -> tuple[str, str]:
@@ -105,10 +120,10 @@ async def record_erasures(database_url: str, orders: int) -> int:
     return len(emails)
 
 
-def run_import(database_url: str, path: Path) -> tuple[int, float]:
+def run_import(database_url: str, path: Path, phone_region: str = "") -> tuple[int, float]:
     """`run.py import FILE`; returns (contacts created, seconds) from its summary."""
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-           "SUPPRESSION_KEY": BENCH_SUPPRESSION_KEY}
+           "SUPPRESSION_KEY": BENCH_SUPPRESSION_KEY, "DEFAULT_PHONE_REGION": phone_region}
     result = subprocess.run([sys.executable, "run.py", "import", str(path)], cwd=PROJECT_DIR, env=env,
                             capture_output=True, text=True, check=True)
     created = int(re.search(r"contacts created\s+([\d,]+)", result.stdout).group(1).replace(",", ""))
@@ -127,6 +142,15 @@ def bench(orders: int) -> list[ImportRun]:
             seed.migrate(PROJECT_DIR, url)
             created, seconds = run_import(url, empty_file)
             runs.append(ImportRun("empty table", orders, created, seconds))
+            created, seconds = run_import(url, empty_file)
+            runs.append(ImportRun("the table that file filled, the same file again", orders, created, seconds))
+
+            us_file = Path(folder) / "orders-us.csv"
+            write_orders(us_file, orders, us_phones=True)
+            asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
+            seed.migrate(PROJECT_DIR, url)
+            created, seconds = run_import(url, us_file, phone_region="US")
+            runs.append(ImportRun("empty table, US numbers under DEFAULT_PHONE_REGION=US", orders, created, seconds))
 
             asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
