@@ -35,14 +35,16 @@ def to_e164(number: str, region: str) -> str:
     except NumberParseException:
         raise InvalidPhoneNumber(f"phoneNumber does not read as a phone number of region {region} "
                                  "or of the country its leading + names.") from None
+    # A valid number is a possible one (its length is one its region's numbers have), so the
+    # reason a number is not possible is asked for only once it is known to be invalid.
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     possible = phonenumbers.is_possible_number_with_reason(parsed)
     if possible in _WHY_NOT_POSSIBLE:
         raise InvalidPhoneNumber(f"phoneNumber cannot be a number of region {_region_of(parsed, region)}: "
                                  f"{_WHY_NOT_POSSIBLE[possible]}.")
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(f"phoneNumber is not a valid number of region {_region_of(parsed, region)}: "
-                                 "no number there is assigned with this prefix.")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    raise InvalidPhoneNumber(f"phoneNumber is not a valid number of region {_region_of(parsed, region)}: "
+                             "no number there is assigned with this prefix.")
 
 
 def _region_of(parsed: phonenumbers.PhoneNumber, default_region: str) -> str:
