@@ -33,10 +33,12 @@ failure, Ctrl-C included, rolls everything back: the table is as before.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +51,7 @@ from .db import database
 from .guardrails import Guardrails, only_blocked_values
 from .import_progress import ImportProgress
 from .order_file import Order, Rejected, RejectedAs, read_orders
+from .region_phones import region_phones
 from .sql import Statements
 from .suppression import SuppressionKeyMismatch, existing_suppression_key, hmac_pads, key_check
 
@@ -172,12 +175,13 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
     statements = Statements.load()
     progress = ImportProgress(total)
     try:
-        with lines, open(rejects_path, "w", encoding="utf-8", newline="") as rejects_stream:
+        with (lines, open(rejects_path, "w", encoding="utf-8", newline="") as rejects_stream,
+              region_phones(rules.phone_region) if rules.phone_region else contextlib.nullcontext() as phones):
             async with database(settings) as database_url:
                 connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
                 try:
-                    return await import_orders(connection, statements,
-                                               read_orders(lines, imported_at, rules.phone_region),
+                    orders = read_orders(lines, imported_at, rules.phone_region, phones=phones)
+                    return await import_orders(connection, statements, orders,
                                                RejectsFile(rejects_stream), rules=rules, dry_run=dry_run,
                                                progress=progress)
                 finally:
@@ -312,11 +316,12 @@ class _Tally:
     orders: int = 0
 
 
-def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: ImportProgress,
-            read: _Tally) -> Iterator[Order]:
+async def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: ImportProgress,
+                  read: _Tally) -> AsyncIterator[Order]:
     """The valid orders, for COPY; rejections go to the rejects file. Progress every
-    PROGRESS_EVERY_ORDERS lines. A plain generator, which COPY takes without an await per
-    order (it awaits the socket every few thousand)."""
+    PROGRESS_EVERY_ORDERS lines, and a turn of the event loop: COPY suspends only when the
+    socket is full, and Ctrl-C (asyncio.run cancels the import) takes effect only where the
+    import is suspended, so without it a long file would be read to its end first."""
     unreported = 0
     for order in orders:
         read.orders += 1
@@ -324,6 +329,7 @@ def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: 
         if unreported == PROGRESS_EVERY_ORDERS:
             progress.advance(unreported)
             unreported = 0
+            await asyncio.sleep(0)
         if isinstance(order, Rejected):
             rejects.add(order)
         else:

@@ -18,27 +18,21 @@ from __future__ import annotations
 
 import csv
 import enum
-import functools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
+from itertools import chain, islice
 
-from .contact_input import InvalidInput, contact_details, normalize_email, normalize_phone_number
+from .contact_input import InvalidInput, normalize_email, normalize_phone_number
+from .region_phones import RegionPhones
 
 # (line, email, phone_number, phone_number_as_typed, phone_number_problem, created_at): the
 # shape COPY sends to import_order; the phone fields are those of ContactDetails.
 Order = tuple[int, str | None, str | None, str | None, str | None, datetime]
-# (phone_number, phone_number_as_typed, phone_number_problem) of a phone that passed the rule
-# without a region: contact_details' phone fields.
-PhoneFields = Callable[[str | None], tuple[str | None, str | None, str | None]]
 
-# How many distinct phone numbers a file's reading remembers when DEFAULT_PHONE_REGION is set:
-# libphonenumber takes about 24 µs to read a number, and a shop's history repeats its
-# customers' numbers. Bounded, so that a file of millions of distinct numbers stays within
-# about 55 MB.
-PHONE_MEMO_SIZE = 200_000
+# Orders read before their phones are read in the region (region_phones), a block at a time.
+BLOCK_ORDERS = 20_000
 
 NEITHER_IDENTIFIER = "neither email nor phoneNumber given"
 BAD_CREATED_AT = "createdAt must be an ISO 8601 date and time with an offset, like 2024-05-01T12:00:00+02:00"
@@ -64,14 +58,20 @@ class UnreadableFile(ValueError):
     """The file as a whole cannot be imported (say, a CSV header without the fields)."""
 
 
-def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) -> Iterator[Order | Rejected]:
+def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str, *,
+                phones: RegionPhones | None = None) -> Iterator[Order | Rejected]:
     """Orders and rejections, in file order. `lines` keep their line endings (a file
     opened with newline=''), so that CSV fields may span lines. `phone_region`:
-    DEFAULT_PHONE_REGION (empty: none)."""
+    DEFAULT_PHONE_REGION (empty: none); `phones` read the numbers in that region
+    (region_phones.region_phones, with worker processes), or this process does."""
+    orders = _orders_without_region(lines, imported_at)
     if phone_region:
-        phone_fields = functools.lru_cache(maxsize=PHONE_MEMO_SIZE)(functools.partial(_phone_fields, phone_region))
-    else:
-        phone_fields = _phone_fields_without_region
+        orders = _in_region(orders, phones or RegionPhones(phone_region))
+    yield from orders
+
+
+def _orders_without_region(lines: Iterable[str], imported_at: datetime) -> Iterator[Order | Rejected]:
+    """The orders with their phones as typed, read under no region."""
     lines = iter(lines)
     blank_lines = 0
     for first in lines:
@@ -81,13 +81,23 @@ def read_orders(lines: Iterable[str], imported_at: datetime, phone_region: str) 
     else:
         return
     if first.lstrip().startswith("{"):
-        yield from _json_lines(chain([first], lines), blank_lines, imported_at, phone_fields)
+        yield from _json_lines(chain([first], lines), blank_lines, imported_at)
     else:
-        yield from _csv_rows(chain([first], lines), blank_lines, imported_at, phone_fields)
+        yield from _csv_rows(chain([first], lines), blank_lines, imported_at)
 
 
-def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime,
-              phone_fields: PhoneFields) -> Iterator[Order | Rejected]:
+def _in_region(orders: Iterator[Order | Rejected], phones: RegionPhones) -> Iterator[Order | Rejected]:
+    """The orders with their phones read in the region, a block of orders at a time."""
+    while block := list(islice(orders, BLOCK_ORDERS)):
+        phones.read(order[2] for order in block if not isinstance(order, Rejected) and order[2] is not None)
+        for order in block:
+            if isinstance(order, Rejected) or order[2] is None:
+                yield order
+            else:
+                yield (order[0], order[1], *phones.fields(order[2]), order[5])
+
+
+def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
@@ -121,12 +131,10 @@ def _csv_rows(lines: Iterator[str], skipped: int, imported_at: datetime,
             row[phone_at] if phone_at is not None else None,
             row[created_at_at] if created_at_at is not None else None,
             imported_at,
-            phone_fields,
         )
 
 
-def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime,
-                phone_fields: PhoneFields) -> Iterator[Order | Rejected]:
+def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime) -> Iterator[Order | Rejected]:
     for line_number, line in enumerate(lines, start=skipped + 1):
         if not line.strip():
             continue
@@ -140,11 +148,13 @@ def _json_lines(lines: Iterator[str], skipped: int, imported_at: datetime,
             yield Rejected(line_number, "not a JSON object")
             continue
         yield _order(line_number, document.get("email"), document.get("phoneNumber"), document.get("createdAt"),
-                     imported_at, phone_fields)
+                     imported_at)
 
 
 def _order(line: int, email: object, phone_number: object, created_at: object,
-           imported_at: datetime, phone_fields: PhoneFields) -> Order | Rejected:
+           imported_at: datetime) -> Order | Rejected:
+    """The order with its phone as typed (phone_number_as_typed too, and no problem), as
+    contact_details gives it without a region."""
     try:
         email = normalize_email(email)
         phone_number = normalize_phone_number(phone_number)
@@ -158,18 +168,7 @@ def _order(line: int, email: object, phone_number: object, created_at: object,
         moment = _moment(created_at)
         if moment is None:
             return Rejected(line, BAD_CREATED_AT)
-    return (line, email, *phone_fields(phone_number), moment)
-
-
-def _phone_fields(phone_region: str, phone_number: str | None) -> tuple[str | None, str | None, str | None]:
-    details = contact_details(None, phone_number, phone_region)
-    return details.phone_number, details.phone_number_as_typed, details.phone_number_problem
-
-
-def _phone_fields_without_region(phone_number: str | None) -> tuple[str | None, str | None, str | None]:
-    """contact_details' phone fields without a region, which keeps the phone as typed, without
-    building them for each of a file's million orders."""
-    return phone_number, phone_number, None
+    return (line, email, phone_number, phone_number, None, moment)
 
 
 def _moment(value: object) -> datetime | None:

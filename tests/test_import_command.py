@@ -102,33 +102,64 @@ async def test_csv_header_without_the_fields_is_refused_with_status_2(pool, data
     assert "the header names neither email nor phoneNumber; nothing imported" in result.stderr
 
 
+async def import_under_way(pool) -> None:
+    """Wait (boundedly) until the import's session stages the first lines; its session, in this
+    test's database: other imports may run on the same server."""
+    for _ in range(200):
+        if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'identity-import'"
+                               " AND state = 'active' AND datname = current_database()"):
+            return
+        await asyncio.sleep(0.05)
+
+
+def start_import(database_url: str, source: str, cwd, **pipes) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, str(PROJECT_ROOT / "run.py"), "import", source], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **pipes)
+
+
+async def interrupt_when_under_way(pool, process: subprocess.Popen, *, then=lambda: None) -> str:
+    """Ctrl-C to the import once it is under way, then `then()`; its standard error once it ended."""
+    try:
+        await import_under_way(pool)
+        process.send_signal(signal.SIGINT)
+        then()
+        await asyncio.to_thread(process.wait, timeout=60)
+        return process.stderr.read()
+    finally:
+        process.kill()
+
+
 async def test_ctrl_c_during_an_import_leaves_the_table_as_it_was(pool, database_url, tmp_path):
     await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
     before = await pool.fetch("SELECT * FROM contact ORDER BY id")
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "run.py"), "import", "-"], cwd=tmp_path, env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        process.stdin.write(ORDERS)
-        process.stdin.flush()
-        # The import is under way once its session has staged the first lines (bounded wait); its
-        # session, in this test's database: other imports may run on the same server.
-        for _ in range(200):
-            if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'identity-import'"
-                                   " AND state = 'active' AND datname = current_database()"):
-                break
-            await asyncio.sleep(0.05)
-        # As in a shell pipeline, Ctrl-C also ends the producer: standard input reaches its end.
-        process.send_signal(signal.SIGINT)
-        process.stdin.close()
-        await asyncio.to_thread(process.wait, timeout=30)
-        stderr = process.stderr.read()
-    finally:
-        process.kill()
+    process = start_import(database_url, "-", tmp_path, stdin=subprocess.PIPE)
+    process.stdin.write(ORDERS)
+    process.stdin.flush()
+
+    # As in a shell pipeline, Ctrl-C also ends the producer: standard input reaches its end.
+    stderr = await interrupt_when_under_way(pool, process, then=process.stdin.close)
 
     assert process.returncode == 130, stderr
     assert "interrupted; nothing imported" in stderr
     assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
+
+
+async def test_ctrl_c_while_a_long_file_is_read_stops_the_reading(pool, database_url, tmp_path):
+    # Seconds of reading, and an invalid last line: an import that went on reading to the end
+    # of the file after Ctrl-C would name that line in its rejects file.
+    path = tmp_path / "orders.csv"
+    path.write_text("email,phoneNumber\n" + "".join(f"o{n}@shop.test,{n}\n" for n in range(300_000))
+                    + "not-an-email,\n")
+
+    process = start_import(database_url, str(path), tmp_path)
+
+    stderr = await interrupt_when_under_way(pool, process)
+
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing imported" in stderr
+    assert (tmp_path / "orders.csv.rejects.csv").read_text().splitlines() == ["line,reason"]
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
 async def test_export_writes_the_csv_file(pool, database_url, tmp_path):
