@@ -15,7 +15,7 @@
 -- 1.5 s). So each contact's customer is one probe of import_identifier's index, keyed by
 -- the contact's node (LIMIT 1 also tells the planner node_id is unique), and the values
 -- already in the table and the customers over a cap are hashed subplans, tested once per
--- order.
+-- order (NOT IN, since a label is never NULL: the smallest node id of its customer).
 -- indexes: import_identifier (node_id) (import_index_identifiers)
 -- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_new_contact ON COMMIT DROP AS

@@ -4,6 +4,7 @@ the settings the import applies."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -145,21 +146,31 @@ async def test_ctrl_c_during_an_import_leaves_the_table_as_it_was(pool, database
     assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
 
 
-async def test_ctrl_c_while_a_long_file_is_read_stops_the_reading(pool, database_url, tmp_path):
-    # Seconds of reading, and an invalid last line: an import that went on reading to the end
-    # of the file after Ctrl-C would name that line in its rejects file.
-    path = tmp_path / "orders.csv"
-    path.write_text("email,phoneNumber\n" + "".join(f"o{n}@shop.test,{n}\n" for n in range(300_000))
-                    + "not-an-email,\n")
+async def test_ctrl_c_while_orders_are_read_stops_the_reading(pool, database_url, tmp_path):
+    # Ctrl-C while the import waits for more than its first 5,000 orders; then 300,000 more
+    # and an invalid last line arrive. An import that went on reading to the end after Ctrl-C
+    # would name that line in its rejects file.
+    process = start_import(database_url, "-", tmp_path, stdin=subprocess.PIPE)
+    process.stdin.write(orders_text(range(5_000)))
+    process.stdin.flush()
 
-    process = start_import(database_url, str(path), tmp_path)
+    def rest_of_the_orders():
+        # The import may end before reading it all.
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(orders_text(range(5_000, 305_000), header=False) + "not-an-email,\n")
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
 
-    stderr = await interrupt_when_under_way(pool, process)
+    stderr = await interrupt_when_under_way(pool, process, then=rest_of_the_orders)
 
     assert process.returncode == 130, stderr
     assert "interrupted; nothing imported" in stderr
-    assert (tmp_path / "orders.csv.rejects.csv").read_text().splitlines() == ["line,reason"]
+    assert (tmp_path / "import-rejects.csv").read_text().splitlines() == ["line,reason"]
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
+def orders_text(customers: range, *, header: bool = True) -> str:
+    return ("email,phoneNumber\n" if header else "") + "".join(f"o{n}@shop.test,{n}\n" for n in customers)
 
 
 async def test_export_writes_the_csv_file(pool, database_url, tmp_path):

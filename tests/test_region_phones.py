@@ -7,6 +7,7 @@ import io
 import random
 from concurrent.futures import ProcessPoolExecutor
 
+from service import order_file as order_file_module
 from service import region_phones as region_phones_module
 from service.order_file import read_orders
 from service.region_phones import FEWEST_FOR_WORKERS, RegionPhones, fields_in_region, region_phones
@@ -81,7 +82,10 @@ def test_the_unknown_numbers_of_a_block_go_to_the_workers_in_even_shares():
 
 
 def test_a_memo_emptied_when_full_still_reads_every_order(monkeypatch):
+    # Blocks of 50 orders against a memo of 40 numbers: it is emptied in the middle of the
+    # file, while the next block holds numbers it knew.
     monkeypatch.setattr(region_phones_module, "MEMO_SIZE", 40)
+    monkeypatch.setattr(order_file_module, "BLOCK_ORDERS", 50)
     text = order_file(us_numbers(5, 300), seed=6)
 
     assert read_phones(text) == read_one_by_one(text)
