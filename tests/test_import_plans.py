@@ -13,16 +13,12 @@ the outer row is a probe, whatever its filter then leaves out.
 
 from __future__ import annotations
 
-import io
-
-from service.import_progress import ImportProgress
-from service.importer import IMPORT_SERVER_SETTINGS, RejectsFile, import_orders
+from service.importer import IMPORT_SERVER_SETTINGS
 from service.migrations import apply_migrations
-from service.order_file import read_orders
 from service.sql import Statements
 
 from .conftest import scratch_database
-from .test_import import DEFAULT_RULES, IMPORTED_AT
+from .test_import import run_import
 from .test_plans import auto_explain_available, plan_nodes, plans_of  # noqa: F401 (fixtures)
 
 # The import's session, with auto_explain counting each plan's rows (not timing them).
@@ -38,12 +34,6 @@ def orders_of(customers: range) -> str:
         lines.append(f"c{n}@plans.test,1{n},2020-01-01T00:00:00+00:00")
         lines.append(f"c{n}@plans.test,2{n},2020-02-01T00:00:00+00:00")
     return "\n".join(lines) + "\n"
-
-
-async def import_text(connection, statements, text: str) -> None:
-    await import_orders(connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, ""),
-                        RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False,
-                        progress=ImportProgress(None, io.StringIO()))
 
 
 def pair_by_pair_joins(plan: dict, orders: int) -> list[str]:
@@ -68,11 +58,11 @@ async def test_a_first_file_and_a_second_one_into_the_table_it_filled_join_no_ro
         apply_migrations(url, Statements.load())
         first_file = orders_of(range(FIRST_FILE_CUSTOMERS))
         first_plans = await plans_of(
-            url, lambda connection, statements: import_text(connection, statements, first_file),
+            url, lambda connection, statements: run_import(connection, statements, first_file),
             COUNTING_SESSION)
         second_file = orders_of(range(FIRST_FILE_CUSTOMERS + NEW_CUSTOMERS))
         second_plans = await plans_of(
-            url, lambda connection, statements: import_text(connection, statements, second_file),
+            url, lambda connection, statements: run_import(connection, statements, second_file),
             COUNTING_SESSION)
 
     assert first_plans and second_plans, "auto_explain reported no plan"

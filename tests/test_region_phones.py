@@ -38,10 +38,14 @@ def read_phones(text: str, **phones) -> list[tuple]:
     return [order[2:5] for order in read_orders(io.StringIO(text, newline=""), IMPORTED_AT, "US", **phones)]
 
 
+def phones_as_typed(text: str) -> list[str]:
+    """Each order's phone as read without a region: digits, an optional leading +."""
+    return [order[3] for order in read_orders(io.StringIO(text, newline=""), IMPORTED_AT, "")]
+
+
 def read_one_by_one(text: str) -> list[tuple]:
-    """What each order's number reads as, read on its own (the phone as typed: digits only)."""
-    phones = [order[3] for order in read_orders(io.StringIO(text, newline=""), IMPORTED_AT, "")]
-    return [fields_in_region("US", [phone])[0] for phone in phones]
+    """What each order's number reads as, read on its own."""
+    return [fields_in_region("US", [phone])[0] for phone in phones_as_typed(text)]
 
 
 def test_numbers_read_by_the_workers_read_as_each_on_its_own():
@@ -75,7 +79,7 @@ def test_the_unknown_numbers_of_a_block_go_to_the_workers_in_even_shares():
     with CountingWorkers() as workers:
         read = read_phones(text, phones=RegionPhones("US", workers, worker_count=2))
 
-    digits = {order[3] for order in read_orders(io.StringIO(text, newline=""), IMPORTED_AT, "")}
+    digits = set(phones_as_typed(text))
     assert read == read_one_by_one(text)
     assert sum(workers.shares) == len(digits)  # each distinct number read once
     assert len(workers.shares) == 2 and abs(workers.shares[0] - workers.shares[1]) <= 1
