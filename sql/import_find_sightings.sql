@@ -1,40 +1,35 @@
 -- Rank the staged orders as /identify would have seen them, and find, for each, which
 -- order sighted its email and its phone number first.
 -- One at a time means createdAt order, file order (line) for ties: seq, a window
--- function, is that position. The first sighting of a value is its smallest seq, and
--- that seq, doubled (plus one for a phone), names the value's node in the graph of
--- customers; an order whose node is its own seq sighted the value first. The first
--- sightings are hash aggregates joined back, not windows partitioned by value: sorting
--- a million text values costs several times more.
+-- function, is that position. The first sighting of a value is its smallest seq, a
+-- window over the orders partitioned by the value, and that seq, doubled (plus one for
+-- a phone), names the value's node in the graph of customers; an order whose node is
+-- its own seq sighted the value first. The partitions sort the values COLLATE "C":
+-- equality is the same in every deterministic collation, and only "C" lets PostgreSQL
+-- sort text by abbreviated keys (byte prefixes). For a million orders on the 2-core
+-- development machine: 3.8 s, against 4.8 s sorting in the database's collation (even
+-- C.UTF-8) and 4.9 s with hash aggregates of the values joined back to the orders.
 -- returns: nothing; creates the temporary table import_order_node
 --   (seq bigint, line bigint, email text, phone_number text, created_at timestamptz,
 --    email_node bigint, phone_node bigint), a node NULL where the order has no value
--- indexes: none (one sort and hash joins of temporary tables)
+-- indexes: none (three sorts of a temporary table)
 -- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_order_node ON COMMIT DROP AS
-WITH ranked AS MATERIALIZED (
+WITH ranked AS (
     SELECT row_number() OVER (ORDER BY created_at, line) AS seq, line, email, phone_number, created_at
     FROM import_order
 ),
-first_email AS (
-    SELECT email, min(seq) AS seq
+email_sighted AS (
+    SELECT ranked.*,
+           CASE WHEN email IS NOT NULL THEN 2 * min(seq) OVER (PARTITION BY email COLLATE "C") END AS email_node
     FROM ranked
-    WHERE email IS NOT NULL
-    GROUP BY email
-),
-first_phone AS (
-    SELECT phone_number, min(seq) AS seq
-    FROM ranked
-    WHERE phone_number IS NOT NULL
-    GROUP BY phone_number
 )
-SELECT ranked.seq,
-       ranked.line,
-       ranked.email,
-       ranked.phone_number,
-       ranked.created_at,
-       2 * first_email.seq AS email_node,
-       2 * first_phone.seq + 1 AS phone_node
-FROM ranked
-LEFT JOIN first_email ON first_email.email = ranked.email
-LEFT JOIN first_phone ON first_phone.phone_number = ranked.phone_number;
+SELECT seq,
+       line,
+       email,
+       phone_number,
+       created_at,
+       email_node,
+       CASE WHEN phone_number IS NOT NULL
+            THEN 2 * min(seq) OVER (PARTITION BY phone_number COLLATE "C") + 1 END AS phone_node
+FROM email_sighted;
