@@ -10,9 +10,10 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
      nothing usable, with a phone that is no number of the region and not blocked, or
      dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
-  2. the contact table is locked against other writers (not against readers); an erasure
-     committed meanwhile that covers a planned order fails the import; the file's
-     identifiers are matched to existing customers;
+  2. the contact table is locked against other writers (not against readers; into an
+     empty table, against everyone: see 5); an erasure committed meanwhile that covers a
+     planned order fails the import; the file's identifiers are matched to existing
+     customers;
   3. customers are the connected components of a graph of identifiers (an order links
      its two, an existing customer all of its own), found by label propagation: a few
      set-based rounds, each an UPDATE of the nodes whose neighbours changed;
@@ -21,6 +22,8 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
   5. an order creates a contact when it sights an identifier first; every customer's
      primary is its oldest contact; one INSERT and one UPDATE write the result, each
      recording its changes in identity_event as /identify does (request id cli:import).
+     Into an empty table, the secondary indexes and foreign keys of the empty tables are
+     dropped before the INSERT and built again after it, in one pass each.
 
 So the result is exactly what /identify would have made of the orders not rejected,
 sent one at a time: their blocked values are taken out as /identify takes them out, and
@@ -63,6 +66,8 @@ IMPORT_SERVER_SETTINGS = {
     "jit": "off",
     "work_mem": "256MB",
     "temp_buffers": "512MB",
+    # Building the indexes of an empty table again after writing it sorts in memory.
+    "maintenance_work_mem": "256MB",
     # How long the import waits for /identify writes in flight before it gives up (see
     # sql/import_lock_contacts.sql); they hold their locks for milliseconds.
     "lock_timeout": "10s",
@@ -75,11 +80,13 @@ STATEMENT_ORDER = (
     "import_create_suppression_key", "import_hash_file_identifiers", "import_analyze_erasures",
     "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
-    "import_index_graph", "import_index_identifiers", "import_analyze_plan", "import_lock_contacts",
+    "import_index_graph", "import_index_identifiers", "import_analyze_plan",
+    "import_find_empty_tables", "import_lock_empty_tables", "import_lock_contacts",
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
     "import_propagate_labels", "import_find_oversized_customers", "import_reject_oversized_orders",
     "import_plan_contacts", "import_summarize",
-    "import_reserve_ids", "import_plan_customers", "import_insert_contacts", "import_relink_contacts",
+    "import_reserve_ids", "import_plan_customers", "import_list_rebuilt_indexes", "import_insert_contacts",
+    "import_relink_contacts",
 )
 PROGRESS_EVERY_ORDERS = 10_000
 # The request id of the import's events in identity_event.
@@ -218,9 +225,10 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
                           statements.import_find_identifiers, statements.import_index_graph,
                           statements.import_index_identifiers, statements.import_analyze_plan):
             await connection.execute(statement.text)
+        empty_tables: tuple[str, ...] = ()
         if not dry_run:
             progress.step("waiting for the contact table (writes of /identify in flight)")
-            await connection.execute(statements.import_lock_contacts.text)
+            empty_tables = await _lock_contacts(connection, statements)
             if _count(await connection.execute(statements.import_refresh_erasures.text)):
                 if not hashed:  # the list was empty when planning began: the one case hashed under the lock
                     await _hash_file_identifiers(connection, statements, rules)
@@ -237,7 +245,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         planned = await connection.fetchrow(statements.import_summarize.text)
         if not dry_run:
             progress.step(f"writing {planned['contacts_created']:,} contacts")
-            await _write(connection, statements, planned["contacts_created"])
+            await _write(connection, statements, planned["contacts_created"], empty_tables)
     except BaseException:
         await _rollback(connection, transaction)
         raise
@@ -349,16 +357,49 @@ async def _propagate_labels(connection: asyncpg.Connection, statements: Statemen
         round_number += 1
 
 
-async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int) -> None:
+async def _lock_contacts(connection: asyncpg.Connection, statements: Statements) -> tuple[str, ...]:
+    """Lock the contact table against other writers (import_lock_contacts), or, when it is
+    empty, against everyone (import_lock_empty_tables); the tables found empty under that
+    lock, whose indexes the import builds after writing them: none, or contact and maybe
+    identity_event. A table still empty once locked stays so until the import writes it."""
+    if (await connection.fetchrow(statements.import_find_empty_tables.text))["contact"]:
+        await connection.execute(statements.import_lock_empty_tables.text)
+        empty = await connection.fetchrow(statements.import_find_empty_tables.text)
+        if empty["contact"]:
+            return tuple(table for table, is_empty in empty.items() if is_empty)
+        return ()  # filled meanwhile: the stronger lock is held, and the indexes stay
+    await connection.execute(statements.import_lock_contacts.text)
+    return ()
+
+
+async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int,
+                 empty_tables: tuple[str, ...]) -> None:
     """The one INSERT and the one UPDATE, each recording its events, after giving the new
-    contacts their ids."""
+    contacts their ids; the INSERT into empty tables with their indexes built after it."""
     first_id = 0
     if contacts_created:
         first_id = await connection.fetchval(statements.import_reserve_ids.text, contacts_created)
     await connection.execute(statements.import_plan_customers.text, first_id)
     if contacts_created:
-        await connection.execute(statements.import_insert_contacts.text, first_id, REQUEST_ID)
+        async with _indexes_built_after(connection, statements, empty_tables):
+            await connection.execute(statements.import_insert_contacts.text, first_id, REQUEST_ID)
     await connection.execute(statements.import_relink_contacts.text, REQUEST_ID)
+
+
+@contextlib.asynccontextmanager
+async def _indexes_built_after(connection: asyncpg.Connection, statements: Statements,
+                               empty_tables: tuple[str, ...]) -> AsyncIterator[None]:
+    """Drop the secondary indexes and foreign keys of the empty tables, and build them again
+    once the block has filled the tables (see import_list_rebuilt_indexes). On a failure the
+    transaction's rollback restores them."""
+    rebuilt = await connection.fetch(statements.import_list_rebuilt_indexes.text, empty_tables) if empty_tables else []
+    for structure in rebuilt:
+        await connection.execute(structure["drop_statement"])
+    yield
+    for structure in reversed(rebuilt):
+        await connection.execute(structure["build_statement"])
+        if structure["comment_statement"] is not None:
+            await connection.execute(structure["comment_statement"])
 
 
 async def _rollback(connection: asyncpg.Connection, transaction) -> None:

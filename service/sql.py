@@ -78,6 +78,8 @@ class Statements:
     import_index_graph: Statement
     import_index_identifiers: Statement
     import_analyze_plan: Statement
+    import_find_empty_tables: Statement
+    import_lock_empty_tables: Statement
     import_lock_contacts: Statement
     import_refresh_erasures: Statement
     import_match_contacts: Statement
@@ -90,6 +92,7 @@ class Statements:
     import_summarize: Statement
     import_reserve_ids: Statement
     import_plan_customers: Statement
+    import_list_rebuilt_indexes: Statement
     import_insert_contacts: Statement
     import_relink_contacts: Statement
     export_contacts: Statement

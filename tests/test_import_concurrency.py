@@ -1,7 +1,8 @@
 """An import running while /identify is under concurrent load leaves the invariants whole.
 
 The import locks the contact table against writers (sql/import_lock_contacts.sql);
-/identify's writes wait for it and its reads go on. Afterwards the customers must be
+/identify's writes wait for it and its reads go on. Into an empty table it locks out
+readers too (sql/import_lock_empty_tables.sql), and everything waits. Afterwards the customers must be
 exactly the connected components of everything that was written, requests and
 imported orders alike, with one primary each, its oldest contact, and `run.py check`
 must find nothing.
@@ -28,6 +29,7 @@ from service.order_file import read_orders
 
 from .test_concurrency import (  # noqa: F401  (clients and second_pool are fixtures)
     EMAILS, PHONES, PROJECT_ROOT, clients, connected_components, fire, random_requests, second_pool)
+from .watched_connection import WatchedConnection
 
 ORDERS = 2000
 HISTORY_CUSTOMERS = 500
@@ -71,18 +73,30 @@ async def wait_for_some_contacts(pool) -> None:
 
 
 async def import_during_load(clients, pool, database_url, statements, settings,
-                             seed: int) -> tuple[list, list[dict]]:
+                             seed: int, *, into_empty_table: bool = False) -> tuple[list, list[dict]]:
     """Fire random requests at both instances and, once they have written, import a file;
-    returns the requests' results and the file's orders."""
+    or, into_empty_table, import the file into the empty table and fire the requests once
+    the import holds its lock on it. Returns the requests' results and the file's orders."""
     text, orders = random_order_file(seed)
     connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
-    try:
+    load = None
+
+    async def start_the_load():
+        nonlocal load
         load = asyncio.create_task(fire(clients, random_requests(seed)))
-        await wait_for_some_contacts(pool)
-        await import_orders(connection, statements,
+
+    try:
+        if into_empty_table:
+            importing = WatchedConnection(connection, statements.import_lock_empty_tables.text, after=start_the_load)
+        else:
+            importing = connection
+            await start_the_load()
+            await wait_for_some_contacts(pool)
+        await import_orders(importing, statements,
                             read_orders(io.StringIO(text, newline=""), datetime.now(timezone.utc), ""),
                             RejectsFile(io.StringIO()), rules=ImportRules.from_settings(settings), dry_run=False,
                             progress=ImportProgress(None, io.StringIO()))
+        assert load is not None, "the import never took the lock of an empty table"
         return await load, orders
     finally:
         await connection.close()
@@ -93,6 +107,21 @@ async def test_import_during_concurrent_identify_load_leaves_one_customer_per_co
         clients, pool, database_url, statements, settings, seed):
     results, orders = await import_during_load(clients, pool, database_url, statements, settings, seed)
 
+    await assert_one_customer_per_component(pool, statements, results, orders)
+
+
+@pytest.mark.parametrize("seed", [44, 45])
+async def test_identify_load_waiting_for_an_import_into_an_empty_table_leaves_one_customer_per_component(
+        clients, pool, database_url, statements, settings, seed):
+    results, orders = await import_during_load(clients, pool, database_url, statements, settings, seed,
+                                               into_empty_table=True)
+
+    await assert_one_customer_per_component(pool, statements, results, orders)
+
+
+async def assert_one_customer_per_component(pool, statements, results: list, orders: list[dict]) -> None:
+    """Every request answered, the customers are the connected components of everything
+    written, and `check` finds nothing."""
     assert all(status == 200 for _, status, _ in results), [result for result in results if result[1] != 200][:3]
     rows = await pool.fetch("SELECT id, email, phone_number, linked_id FROM contact WHERE deleted_at IS NULL")
     customers: dict[int, set[str]] = {}
