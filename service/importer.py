@@ -66,10 +66,14 @@ IMPORT_SERVER_SETTINGS = {
     "jit": "off",
     "work_mem": "256MB",
     "temp_buffers": "512MB",
-    # Building the indexes of an empty table again after writing it sorts in memory.
+    # Building the indexes of an empty table again after writing it sorts in memory, and
+    # puts them where the catalog says they were: the database's default tablespace.
     "maintenance_work_mem": "256MB",
-    # How long the import waits for /identify writes in flight before it gives up (see
-    # sql/import_lock_contacts.sql); they hold their locks for milliseconds.
+    "default_tablespace": "",
+    # How long the import waits for the transactions in flight that hold a conflicting lock
+    # before it gives up: /identify's writes (see sql/import_lock_contacts.sql), which hold
+    # their locks for milliseconds, and, into an empty table, every reader of the two tables
+    # too (sql/import_lock_empty_tables.sql).
     "lock_timeout": "10s",
 }
 STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "phone_number_problem", "created_at")
@@ -85,7 +89,7 @@ STATEMENT_ORDER = (
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
     "import_propagate_labels", "import_find_oversized_customers", "import_reject_oversized_orders",
     "import_plan_contacts", "import_summarize",
-    "import_reserve_ids", "import_plan_customers", "import_list_rebuilt_indexes", "import_insert_contacts",
+    "import_reserve_ids", "import_plan_customers", "import_list_rebuilt_indexes_and_keys", "import_insert_contacts",
     "import_relink_contacts",
 )
 PROGRESS_EVERY_ORDERS = 10_000
@@ -225,7 +229,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
                           statements.import_find_identifiers, statements.import_index_graph,
                           statements.import_index_identifiers, statements.import_analyze_plan):
             await connection.execute(statement.text)
-        empty_tables: tuple[str, ...] = ()
+        empty_tables: list[str] = []
         if not dry_run:
             progress.step("waiting for the contact table (writes of /identify in flight)")
             empty_tables = await _lock_contacts(connection, statements)
@@ -357,42 +361,59 @@ async def _propagate_labels(connection: asyncpg.Connection, statements: Statemen
         round_number += 1
 
 
-async def _lock_contacts(connection: asyncpg.Connection, statements: Statements) -> tuple[str, ...]:
+async def _lock_contacts(connection: asyncpg.Connection, statements: Statements) -> list[str]:
     """Lock the contact table against other writers (import_lock_contacts), or, when it is
     empty, against everyone (import_lock_empty_tables); the tables found empty under that
-    lock, whose indexes the import builds after writing them: none, or contact and maybe
-    identity_event. A table still empty once locked stays so until the import writes it."""
-    if (await connection.fetchrow(statements.import_find_empty_tables.text))["contact"]:
+    lock, whose indexes and foreign keys the import builds after writing them: none, or
+    contact and maybe identity_event. A table still empty once locked stays so until the
+    import writes it."""
+    if "contact" in await _empty_tables_unlocked(connection, statements):
         await connection.execute(statements.import_lock_empty_tables.text)
-        empty = await connection.fetchrow(statements.import_find_empty_tables.text)
-        if empty["contact"]:
-            return tuple(table for table, is_empty in empty.items() if is_empty)
-        return ()  # filled meanwhile: the stronger lock is held, and the indexes stay
+        empty_tables = await connection.fetchval(statements.import_find_empty_tables.text)
+        # Filled meanwhile by the first /identify requests: the stronger lock is held, and
+        # the indexes are maintained row by row, as into any table with contacts.
+        return empty_tables if "contact" in empty_tables else []
     await connection.execute(statements.import_lock_contacts.text)
-    return ()
+    return []
+
+
+async def _empty_tables_unlocked(connection: asyncpg.Connection, statements: Statements) -> list[str]:
+    """import_find_empty_tables in a savepoint rolled back at once, which releases the
+    ACCESS SHARE locks of its reads: two imports keeping them would deadlock at their
+    ACCESS EXCLUSIVE locks."""
+    savepoint = connection.transaction()
+    await savepoint.start()
+    try:
+        return await connection.fetchval(statements.import_find_empty_tables.text)
+    finally:
+        await savepoint.rollback()
 
 
 async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int,
-                 empty_tables: tuple[str, ...]) -> None:
+                 empty_tables: list[str]) -> None:
     """The one INSERT and the one UPDATE, each recording its events, after giving the new
-    contacts their ids; the INSERT into empty tables with their indexes built after it."""
+    contacts their ids; the INSERT into empty tables with their indexes and foreign keys
+    built after it."""
     first_id = 0
     if contacts_created:
         first_id = await connection.fetchval(statements.import_reserve_ids.text, contacts_created)
     await connection.execute(statements.import_plan_customers.text, first_id)
     if contacts_created:
-        async with _indexes_built_after(connection, statements, empty_tables):
+        async with _indexes_and_keys_built_after(connection, statements, empty_tables):
             await connection.execute(statements.import_insert_contacts.text, first_id, REQUEST_ID)
     await connection.execute(statements.import_relink_contacts.text, REQUEST_ID)
 
 
 @contextlib.asynccontextmanager
-async def _indexes_built_after(connection: asyncpg.Connection, statements: Statements,
-                               empty_tables: tuple[str, ...]) -> AsyncIterator[None]:
+async def _indexes_and_keys_built_after(connection: asyncpg.Connection, statements: Statements,
+                                        empty_tables: list[str]) -> AsyncIterator[None]:
     """Drop the secondary indexes and foreign keys of the empty tables, and build them again
-    once the block has filled the tables (see import_list_rebuilt_indexes). On a failure the
-    transaction's rollback restores them."""
-    rebuilt = await connection.fetch(statements.import_list_rebuilt_indexes.text, empty_tables) if empty_tables else []
+    once the block has filled the tables (see import_list_rebuilt_indexes_and_keys). On a
+    failure the transaction's rollback restores them. The only statements the service runs
+    that are not files of sql/: their text is the catalog's own definition of what they
+    restore, read by that file's statement."""
+    rebuilt = (await connection.fetch(statements.import_list_rebuilt_indexes_and_keys.text, empty_tables)
+               if empty_tables else [])
     for structure in rebuilt:
         await connection.execute(structure["drop_statement"])
     yield

@@ -92,7 +92,7 @@ class Statements:
     import_summarize: Statement
     import_reserve_ids: Statement
     import_plan_customers: Statement
-    import_list_rebuilt_indexes: Statement
+    import_list_rebuilt_indexes_and_keys: Statement
     import_insert_contacts: Statement
     import_relink_contacts: Statement
     export_contacts: Statement

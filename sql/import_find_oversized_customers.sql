@@ -19,7 +19,7 @@
 --   phones, contacts that is exceeded) and what the customer would have of it; the command
 --   tag counts the customers
 -- indexes: contact_pkey (the roots), contact_linked_id_idx (walk down)
--- locks: none beyond import_lock_contacts
+-- locks: none beyond import_lock_contacts or import_lock_empty_tables
 CREATE TEMPORARY TABLE import_oversized_customer ON COMMIT DROP AS
 WITH RECURSIVE touched_root AS (
     SELECT DISTINCT identifier.label, known.root_id

@@ -1,12 +1,14 @@
--- Make the import the only writer of the contact table until it commits.
--- Taken after the file is staged and before the import reads contact, so the data it
--- plans from cannot change under it. EXCLUSIVE conflicts with the ROW SHARE and ROW
+-- Make the import the only writer of the contact table until it commits: the lock of an
+-- import into a table that holds contacts (into an empty one: import_lock_empty_tables).
+-- Taken after the file is staged and before the import plans from contact, so the data
+-- it plans from cannot change under it; the one earlier read, import_find_empty_tables,
+-- runs in a savepoint rolled back at once, which releases its locks. EXCLUSIVE conflicts with the ROW SHARE and ROW
 -- EXCLUSIVE locks of /identify's writes (SELECT ... FOR NO KEY UPDATE, INSERT,
 -- UPDATE), which wait; it does not conflict with ACCESS SHARE, so plain reads
 -- (find_identity, the fast path, run.py check) go on. It waits for writes in flight
 -- to commit; the import sets lock_timeout so that this wait is bounded. The import
--- takes no other lock first, and /identify never waits for an advisory lock while
--- holding a contact lock the import needs, so the two cannot deadlock.
+-- holds no other lock on contact first, and /identify never waits for an advisory lock
+-- while holding a contact lock the import needs, so the two cannot deadlock.
 -- returns: nothing
 -- indexes: none
 -- locks: EXCLUSIVE on contact, held until commit or rollback

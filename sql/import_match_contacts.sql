@@ -9,7 +9,7 @@
 --   found (NULL for a primary), which import_relink_contacts records when it changes
 -- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched; or hash
 --   joins when the file is large), contact_pkey (ancestry)
--- locks: none beyond import_lock_contacts
+-- locks: none beyond import_lock_contacts or import_lock_empty_tables
 CREATE TEMPORARY TABLE import_known ON COMMIT DROP AS
 WITH RECURSIVE matched AS (
     SELECT identifier.node_id, contact.id

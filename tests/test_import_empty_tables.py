@@ -1,13 +1,19 @@
 """An import into an empty contact table locks out readers too, and builds the secondary
 indexes and foreign keys of the empty tables once, after writing them
-(sql/import_list_rebuilt_indexes.sql): afterwards they are exactly as before, and a failure
-leaves them as before too. Whether its result is right is for test_import.py, whose
-imports into truncated tables take this path, and whose imports into tables with data
-take the other."""
+(sql/import_list_rebuilt_indexes_and_keys.sql): afterwards they are exactly as before, and
+a failure leaves them as before too. Whether its result is right is for test_import.py,
+whose imports into truncated tables take this path, and whose imports into tables with
+data take the other."""
 
 from __future__ import annotations
 
+import asyncio
+
+import asyncpg
 import pytest
+
+from service.check import violations_in
+from service.importer import IMPORT_SERVER_SETTINGS
 
 from .test_import import as_csv, connection, random_orders, run_import  # noqa: F401  (connection is a fixture)
 from .watched_connection import WatchedConnection
@@ -28,6 +34,12 @@ IMPORT_LOCKS = """
     FROM pg_locks
     WHERE pid = $1 AND locktype = 'relation' AND granted
       AND relation IN ('contact'::regclass, 'identity_event'::regclass)
+"""
+REBUILT_INDEXES = """
+    SELECT indexrelid::regclass::text AS name, indexrelid
+    FROM pg_index
+    WHERE indrelid IN ('contact'::regclass, 'identity_event'::regclass) AND NOT indisprimary
+    ORDER BY name
 """
 ORDERS = as_csv(random_orders(7, 60))
 
@@ -50,18 +62,59 @@ async def structures(pool) -> list[tuple]:
     return [tuple(row) for row in await pool.fetch(STRUCTURES_OF_THE_WRITTEN_TABLES)]
 
 
-async def test_an_import_into_an_empty_table_leaves_its_indexes_foreign_keys_and_comments_as_they_were(
+async def index_oids(pool) -> dict[str, int]:
+    return {row["name"]: row["indexrelid"] for row in await pool.fetch(REBUILT_INDEXES)}
+
+
+async def test_an_import_into_an_empty_table_builds_its_indexes_and_foreign_keys_again_as_they_were(
         connection, statements, pool):
-    await pool.execute("COMMENT ON INDEX contact_email_live_idx IS 'looked up by /identify'")
+    # A DBA's comments, which the rebuilt index and key keep; the database outlives the test.
+    await pool.execute("COMMENT ON INDEX contact_email_live_idx IS 'looked up by /identify';"
+                       " COMMENT ON CONSTRAINT contact_linked_id_fkey ON contact IS 'straight to the primary'")
     try:
-        before = await structures(pool)
+        before, oids_before = await structures(pool), await index_oids(pool)
 
         summary, _ = await run_import(connection, statements, ORDERS)
 
         assert summary.contacts_created > 0
         assert await structures(pool) == before
+        oids_after = await index_oids(pool)
+        assert oids_after.keys() == oids_before.keys()
+        assert not set(oids_after.values()) & set(oids_before.values())  # every one built anew
     finally:
-        await pool.execute("COMMENT ON INDEX contact_email_live_idx IS NULL")
+        await pool.execute("COMMENT ON INDEX contact_email_live_idx IS NULL;"
+                           " COMMENT ON CONSTRAINT contact_linked_id_fkey ON contact IS NULL")
+
+
+async def test_a_table_filled_while_the_import_waited_for_its_lock_keeps_its_indexes(connection, statements, pool):
+    oids_before = await index_oids(pool)
+
+    async def first_request_meanwhile():
+        await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
+
+    summary, _ = await run_import(
+        WatchedConnection(connection, statements.import_lock_empty_tables.text, before=first_request_meanwhile),
+        statements, ORDERS)
+
+    assert summary.contacts_created > 0
+    assert await index_oids(pool) == oids_before
+
+
+async def test_two_imports_into_an_empty_table_at_once_both_succeed(connection, statements, pool, database_url):
+    # Both find the table empty before either locks it; then one waits for the other.
+    both_found_it_empty = asyncio.Barrier(2)
+    other = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
+    try:
+        results = await asyncio.gather(*(
+            run_import(WatchedConnection(importing, statements.import_lock_empty_tables.text,
+                                         before=both_found_it_empty.wait), statements, orders)
+            for importing, orders in ((connection, ORDERS), (other, as_csv(random_orders(8, 60))))))
+    finally:
+        await other.close()
+
+    assert sum(summary.contacts_created for summary, _ in results) == await pool.fetchval("SELECT count(*) FROM contact")
+    async with pool.acquire() as checking:
+        assert await violations_in(checking, statements) == []
 
 
 async def test_an_import_into_an_empty_table_holds_both_tables_against_readers_while_it_writes(
