@@ -28,7 +28,7 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
     except asyncpg.UndefinedTableError:
         return _fail("the database has no contact table yet: run the migrate command first")
     except asyncpg.LockNotAvailableError:
-        return _fail("the contact table stayed locked by other transactions for lock_timeout (another import?); nothing imported")
+        return _fail("the contact table stayed locked by other transactions (another import?); nothing imported")
     except SuppressionKeyMissing as missing:
         unreadable = f" (cannot read {missing})" if str(missing) else ""
         return _fail(f"the suppression list holds erased values, but neither SUPPRESSION_KEY nor "

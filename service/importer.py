@@ -231,7 +231,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
             await connection.execute(statement.text)
         empty_tables: list[str] = []
         if not dry_run:
-            progress.step("waiting for the contact table (writes of /identify in flight)")
+            progress.step("waiting for the contact table (transactions of /identify in flight)")
             empty_tables = await _lock_contacts(connection, statements)
             if _count(await connection.execute(statements.import_refresh_erasures.text)):
                 if not hashed:  # the list was empty when planning began: the one case hashed under the lock
