@@ -8,6 +8,8 @@ data take the other."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -56,6 +58,19 @@ async def locks_while_writing(connection, statements, pool, orders: str) -> set[
     await run_import(WatchedConnection(connection, statements.import_insert_contacts.text, before=note_the_locks),
                      statements, orders)
     return seen
+
+
+@pytest.fixture
+async def url_of_a_user_owning_no_table(pool, database_url):
+    """A URL of a role that may read and write every table but owns none. Roles belong to the
+    server, not to the test's database: a name of this test's own, dropped afterwards."""
+    role = f"identity_import_{uuid.uuid4().hex[:12]}"
+    await pool.execute(f"CREATE ROLE {role} LOGIN;"
+                       f" GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
+                       f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    parts = urlsplit(database_url)
+    yield urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+    await pool.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
 
 
 async def structures(pool) -> list[tuple]:
@@ -132,6 +147,20 @@ async def test_an_import_into_a_table_with_contacts_lets_readers_read_while_it_w
 
     assert ("contact", "ExclusiveLock") in locks
     assert "AccessExclusiveLock" not in {mode for _, mode in locks}
+
+
+async def test_an_import_by_a_user_owning_no_table_takes_the_ordinary_path_into_an_empty_table(
+        statements, pool, url_of_a_user_owning_no_table):
+    # It may not drop indexes: it must not try to.
+    connection = await asyncpg.connect(url_of_a_user_owning_no_table, server_settings=IMPORT_SERVER_SETTINGS)
+    try:
+        locks = await locks_while_writing(connection, statements, pool, ORDERS)
+    finally:
+        await connection.close()
+
+    assert ("contact", "ExclusiveLock") in locks
+    assert "AccessExclusiveLock" not in {mode for _, mode in locks}
+    assert await pool.fetchval("SELECT count(*) FROM contact") > 0
 
 
 async def test_an_import_into_an_empty_table_that_fails_while_writing_leaves_its_indexes(
