@@ -363,10 +363,10 @@ async def _propagate_labels(connection: asyncpg.Connection, statements: Statemen
 
 async def _lock_contacts(connection: asyncpg.Connection, statements: Statements) -> list[str]:
     """Lock the contact table against other writers (import_lock_contacts), or, when it is
-    empty, against everyone (import_lock_empty_tables); the tables found empty under that
-    lock, whose indexes and foreign keys the import builds after writing them: none, or
-    contact and maybe identity_event. A table still empty once locked stays so until the
-    import writes it."""
+    empty (and the import's user owns it), against everyone (import_lock_empty_tables); the
+    tables found empty under that lock, whose indexes and foreign keys the import builds
+    after writing them: none, or contact and maybe identity_event. A table still empty once
+    locked stays so until the import writes it."""
     if "contact" in await _empty_tables_unlocked(connection, statements):
         await connection.execute(statements.import_lock_empty_tables.text)
         empty_tables = await connection.fetchval(statements.import_find_empty_tables.text)

@@ -2,8 +2,9 @@
 -- each as an event. The one INSERT of the import. A contact that is its customer's primary
 -- gets linked_id NULL; the foreign key is checked at the end of the statement, when every
 -- new primary exists (into an empty table, the indexes and the foreign key are built
--- after it instead: see import_list_rebuilt_indexes_and_keys). Each new contact is a created_primary event {itself} or a
--- created_secondary event {itself} of its primary after the import, as /identify records
+-- after it instead: see import_list_rebuilt_indexes_and_keys). Each new contact is a
+-- created_primary event {itself} or a created_secondary event {itself} of its primary
+-- after the import, as /identify records
 -- them; events follow the contacts' ids, so a new primary's event comes before those of
 -- its new secondaries (a new contact's primary, when new, is older: a smaller id).
 -- $1 first_id bigint: the first id reserved by import_reserve_ids

@@ -1,8 +1,9 @@
 -- Make the import the only writer of the contact table until it commits: the lock of an
--- import into a table that holds contacts (into an empty one: import_lock_empty_tables).
--- Taken after the file is staged and before the import plans from contact, so the data
--- it plans from cannot change under it; the one earlier read, import_find_empty_tables,
--- runs in a savepoint rolled back at once, which releases its locks. EXCLUSIVE conflicts with the ROW SHARE and ROW
+-- import into a table that holds contacts (into an empty one that the import's user
+-- owns, import_lock_empty_tables instead). Taken after the file is staged and before
+-- the import plans from contact, so the data it plans from cannot change under it; the
+-- one earlier read, import_find_empty_tables, runs in a savepoint rolled back at once,
+-- which releases its locks. EXCLUSIVE conflicts with the ROW SHARE and ROW
 -- EXCLUSIVE locks of /identify's writes (SELECT ... FOR NO KEY UPDATE, INSERT,
 -- UPDATE), which wait; it does not conflict with ACCESS SHARE, so plain reads
 -- (find_identity, the fast path, run.py check) go on. It waits for writes in flight

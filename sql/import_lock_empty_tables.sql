@@ -1,10 +1,11 @@
 -- Make the import the only user of the contact table and of the audit trail until it
--- commits: the lock an import into an empty contact table takes instead of
--- import_lock_contacts, so that it may drop the tables' secondary indexes and foreign
--- keys and build them again after writing (import_list_rebuilt_indexes_and_keys). Plain reads
--- wait too; with no contact yet there is nothing for them to find, and every /identify
--- request is a write, which would wait for import_lock_contacts as well. The audit
--- trail is locked whether or not it is empty (its indexes are rebuilt only if it is).
+-- commits: the lock an import into an empty contact table that its user owns (see
+-- import_find_empty_tables) takes instead of import_lock_contacts, so that it may drop
+-- the tables' secondary indexes and foreign keys and build them again after writing
+-- (import_list_rebuilt_indexes_and_keys). Plain reads wait too; with no contact yet
+-- there is nothing for them to find, and every /identify request is a write, which
+-- would wait for import_lock_contacts as well. The audit trail is locked whether or not
+-- it is empty (its indexes are rebuilt only if it is).
 -- contact is locked first, as every service transaction that touches both tables
 -- touches contact first (a read, a row lock or a write of it before its events), so
 -- that none can hold a lock on identity_event while it waits for one on contact: the

@@ -7,7 +7,8 @@
 -- and the import fails rather than write it.
 -- returns: nothing; the command tag counts the erasures committed since the snapshot
 -- indexes: none (erased_identifier is read whole)
--- locks: none beyond import_lock_contacts or import_lock_empty_tables (a plain read of erased_identifier)
+-- locks: none beyond import_lock_contacts or import_lock_empty_tables (a plain read of
+--   erased_identifier)
 WITH seen AS (
     DELETE FROM import_erasure
     RETURNING identifier_hmac, erased_at

@@ -13,8 +13,8 @@
 -- indexes: contact_pkey (roots, update), contact_linked_id_idx (walk down);
 --   identity_event_pkey, identity_event_customer_id_idx, identity_event_contact_ids_idx
 --   (maintained)
--- locks: none beyond import_lock_contacts or import_lock_empty_tables (row locks of the updated rows); the events are
---   inserted (identity_event takes no other locks)
+-- locks: none beyond import_lock_contacts or import_lock_empty_tables (row locks of the
+--   updated rows); the events are inserted (identity_event takes no other locks)
 WITH RECURSIVE touched_root AS (
     SELECT DISTINCT known.root_id, known.root_linked_id, customer.primary_id
     FROM import_known AS known
