@@ -2,10 +2,10 @@
 
 The import locks the contact table against writers (sql/import_lock_contacts.sql);
 /identify's writes wait for it and its reads go on. Into an empty table it locks out
-readers too (sql/import_lock_empty_tables.sql), and everything waits. Afterwards the customers must be
-exactly the connected components of everything that was written, requests and
-imported orders alike, with one primary each, its oldest contact, and `run.py check`
-must find nothing.
+readers too (sql/import_lock_empty_tables.sql), and everything waits. Afterwards the
+customers must be exactly the connected components of everything that was written,
+requests and imported orders alike, with one primary each, its oldest contact, and
+`run.py check` must find nothing.
 """
 
 from __future__ import annotations
