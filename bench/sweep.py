@@ -144,8 +144,9 @@ def one_at_a_time(port: int, customers: int, requests: int, run_tag: int) -> tup
               for _ in range(requests)]
     new = [{"email": f"s{run_tag}.{i}@new.bench.test", "phoneNumber": f"6{run_tag:09d}{i:06d}"}
            for i in range(requests)]
-    scaling.measure(port, "warm-up: every repeat customer once", repeat)
-    return scaling.measure(port, "repeat customer", repeat), scaling.measure(port, "new customer", new)
+    scaling.measure(port, "warm-up: every repeat customer once", repeat, blocked_customers=True)
+    return (scaling.measure(port, "repeat customer", repeat, blocked_customers=True),
+            scaling.measure(port, "new customer", new))
 
 
 def _median_over_rounds(rounds: list[scaling.Latency]) -> scaling.Latency:
