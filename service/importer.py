@@ -11,9 +11,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
      dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers; into an
-     empty table, against everyone: see 5); an erasure committed meanwhile that covers a
-     planned order fails the import; the file's identifiers are matched to existing
-     customers;
+     empty table that the import's user owns, against everyone: see 5); an erasure
+     committed meanwhile that covers a planned order fails the import; the file's
+     identifiers are matched to existing customers;
   3. customers are the connected components of a graph of identifiers (an order links
      its two, an existing customer all of its own), found by label propagation: a few
      set-based rounds, each an UPDATE of the nodes whose neighbours changed;
@@ -22,8 +22,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
   5. an order creates a contact when it sights an identifier first; every customer's
      primary is its oldest contact; one INSERT and one UPDATE write the result, each
      recording its changes in identity_event as /identify does (request id cli:import).
-     Into an empty table, the secondary indexes and foreign keys of the empty tables are
-     dropped before the INSERT and built again after it, in one pass each.
+     Into such an empty table, the secondary indexes and foreign keys of the empty tables
+     (those the catalog fully describes) are dropped before the INSERT and built again
+     after it, in one pass each.
 
 So the result is exactly what /identify would have made of the orders not rejected,
 sent one at a time: their blocked values are taken out as /identify takes them out, and
@@ -383,10 +384,10 @@ async def _empty_tables_unlocked(connection: asyncpg.Connection, statements: Sta
     ACCESS EXCLUSIVE locks."""
     savepoint = connection.transaction()
     await savepoint.start()
-    try:
-        return await connection.fetchval(statements.import_find_empty_tables.text)
-    finally:
-        await savepoint.rollback()
+    # On a failure, the import's rollback ends the savepoint too.
+    empty_tables = await connection.fetchval(statements.import_find_empty_tables.text)
+    await savepoint.rollback()
+    return empty_tables
 
 
 async def _write(connection: asyncpg.Connection, statements: Statements, contacts_created: int,

@@ -1,6 +1,6 @@
 -- Which of the tables the import writes hold no row at all, among those whose indexes
--- the import's database user may drop and build (it owns them, or is a member of the
--- role that does, as the user that ran the migrations). Into such an empty contact
+-- the import's database user may drop and build (it owns them, or inherits the
+-- privileges of the role that does, as the user that ran the migrations does). Into such an empty contact
 -- table the import takes import_lock_empty_tables instead of import_lock_contacts and
 -- builds the empty tables' secondary indexes and foreign keys once, after writing
 -- (import_list_rebuilt_indexes_and_keys), rather than inserting into them row by row:

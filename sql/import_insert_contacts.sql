@@ -4,9 +4,9 @@
 -- new primary exists (into an empty table, the indexes and the foreign key are built
 -- after it instead: see import_list_rebuilt_indexes_and_keys). Each new contact is a
 -- created_primary event {itself} or a created_secondary event {itself} of its primary
--- after the import, as /identify records
--- them; events follow the contacts' ids, so a new primary's event comes before those of
--- its new secondaries (a new contact's primary, when new, is older: a smaller id).
+-- after the import, as /identify records them; events follow the contacts' ids, so a
+-- new primary's event comes before those of its new secondaries (a new contact's
+-- primary, when new, is older: a smaller id).
 -- $1 first_id bigint: the first id reserved by import_reserve_ids
 -- $2 request_id text: kept with the events (cli:import)
 -- returns: nothing; the command tag counts the events, one per contact created

@@ -5,7 +5,7 @@
 -- (import_list_rebuilt_indexes_and_keys). Plain reads wait too; with no contact yet
 -- there is nothing for them to find, and every /identify request is a write, which
 -- would wait for import_lock_contacts as well. The audit trail is locked whether or not
--- it is empty (its indexes are rebuilt only if it is).
+-- it is empty (its indexes are rebuilt only if it is, and the user owns it).
 -- contact is locked first, as every service transaction that touches both tables
 -- touches contact first (a read, a row lock or a write of it before its events), so
 -- that none can hold a lock on identity_event while it waits for one on contact: the

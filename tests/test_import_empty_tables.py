@@ -62,15 +62,18 @@ async def locks_while_writing(connection, statements, pool, orders: str) -> set[
 
 @pytest.fixture
 async def url_of_a_user_owning_no_table(pool, database_url):
-    """A URL of a role that may read and write every table but owns none. Roles belong to the
-    server, not to the test's database: a name of this test's own, dropped afterwards."""
-    role = f"identity_import_{uuid.uuid4().hex[:12]}"
-    await pool.execute(f"CREATE ROLE {role} LOGIN;"
-                       f" GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
-                       f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    """A URL of a role that may read and write every table but owns none (the tests' user
+    needs CREATEROLE for it). Roles belong to the server, not to the test's database: a name
+    and a password of this test's own, and the role dropped afterwards."""
+    role, password = f"identity_import_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
+    grants = (f"ON ALL TABLES IN SCHEMA public {{}} {role}", f"ON ALL SEQUENCES IN SCHEMA public {{}} {role}")
+    await pool.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}';"
+                       f" GRANT SELECT, INSERT, UPDATE, DELETE {grants[0].format('TO')};"
+                       f" GRANT ALL {grants[1].format('TO')}")
     parts = urlsplit(database_url)
-    yield urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
-    await pool.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+    yield urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
+    await pool.execute(f"REVOKE ALL {grants[0].format('FROM')}; REVOKE ALL {grants[1].format('FROM')};"
+                       f" DROP ROLE {role}")
 
 
 async def structures(pool) -> list[tuple]:
@@ -111,21 +114,30 @@ async def test_a_table_filled_while_the_import_waited_for_its_lock_keeps_its_ind
         WatchedConnection(connection, statements.import_lock_empty_tables.text, before=first_request_meanwhile),
         statements, ORDERS)
 
-    assert summary.contacts_created > 0
+    assert await pool.fetchval("SELECT count(*) FROM contact") == summary.contacts_created + 1
     assert await index_oids(pool) == oids_before
 
 
 async def test_two_imports_into_an_empty_table_at_once_both_succeed(connection, statements, pool, database_url):
     # Both find the table empty before either locks it; then one waits for the other.
     both_found_it_empty = asyncio.Barrier(2)
+    locking = []
+
+    async def wait_for_the_other():
+        async with asyncio.timeout(30):
+            await both_found_it_empty.wait()
+        locking.append(True)
+
     other = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
     try:
         results = await asyncio.gather(*(
             run_import(WatchedConnection(importing, statements.import_lock_empty_tables.text,
-                                         before=both_found_it_empty.wait), statements, orders)
+                                         before=wait_for_the_other), statements, orders)
             for importing, orders in ((connection, ORDERS), (other, as_csv(random_orders(8, 60))))))
     finally:
         await other.close()
+
+    assert len(locking) == 2
 
     contacts = await pool.fetchval("SELECT count(*) FROM contact")
     assert sum(summary.contacts_created for summary, _ in results) == contacts
