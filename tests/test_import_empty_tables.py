@@ -66,14 +66,13 @@ async def url_of_a_user_owning_no_table(pool, database_url):
     needs CREATEROLE for it). Roles belong to the server, not to the test's database: a name
     and a password of this test's own, and the role dropped afterwards."""
     role, password = f"identity_import_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
-    grants = (f"ON ALL TABLES IN SCHEMA public {{}} {role}", f"ON ALL SEQUENCES IN SCHEMA public {{}} {role}")
+    tables, sequences = "ALL TABLES IN SCHEMA public", "ALL SEQUENCES IN SCHEMA public"
     await pool.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}';"
-                       f" GRANT SELECT, INSERT, UPDATE, DELETE {grants[0].format('TO')};"
-                       f" GRANT ALL {grants[1].format('TO')}")
+                       f" GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role};"
+                       f" GRANT ALL ON {sequences} TO {role}")
     parts = urlsplit(database_url)
     yield urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
-    await pool.execute(f"REVOKE ALL {grants[0].format('FROM')}; REVOKE ALL {grants[1].format('FROM')};"
-                       f" DROP ROLE {role}")
+    await pool.execute(f"REVOKE ALL ON {tables} FROM {role}; REVOKE ALL ON {sequences} FROM {role}; DROP ROLE {role}")
 
 
 async def structures(pool) -> list[tuple]:
