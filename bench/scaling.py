@@ -12,6 +12,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from service.errors import TYPE_PREFIX
+
 from .seed import SCALE_CUSTOMER_BASE
 
 
@@ -33,7 +35,7 @@ def known_pair(customer: int) -> tuple[str, str]:
     return f"c{customer}.0@bench.test", f"1{customer:09d}00000"
 
 
-BLOCKED_IDENTIFIER = "urn:identity-service:problem:blocked-identifier"
+BLOCKED_IDENTIFIER = TYPE_PREFIX + "blocked-identifier"
 
 
 def measure(port: int, label: str, bodies: list[dict], *, blocked_customers: bool = False) -> Latency:
