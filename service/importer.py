@@ -6,9 +6,10 @@ each new contact carries its order's createdAt. It is computed set-based,
 in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
-     to the rejects file); blocked values are taken out of them, and orders left with
-     nothing usable, with a phone that is no number of the region and not blocked, or
-     dated before an erasure of one of their values, are rejected;
+     to the rejects file), and, when the suppression list holds values, the keyed hashes
+     of their distinct values after them; blocked values are taken out of them, and orders
+     left with nothing usable, with a phone that is no number of the region and not
+     blocked, or dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers; into an
      empty table that the import's user owns, against everyone: see 5); an erasure
@@ -57,7 +58,8 @@ from .import_progress import ImportProgress
 from .order_file import Order, Rejected, RejectedAs, read_orders
 from .region_phones import region_phones
 from .sql import Statements
-from .suppression import SuppressionKeyMismatch, existing_suppression_key, hmac_pads, key_check
+from .suppression import (FileIdentifierHasher, SuppressionKeyMismatch, existing_suppression_key, hmac_pads,
+                          key_check)
 
 # The import's own session: no statement timeout (it runs for seconds), room in memory
 # for sorting and hashing a million orders, and temporary tables kept in local buffers.
@@ -81,8 +83,9 @@ STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "pho
 # Every import_* statement in the order import_orders runs them; each relies on the
 # temporary tables of the ones before it.
 STATEMENT_ORDER = (
-    "import_create_orders", "import_ignore_blocked_values", "import_snapshot_erasures",
-    "import_create_suppression_key", "import_hash_file_identifiers", "import_analyze_erasures",
+    "import_create_orders", "import_snapshot_erasures", "import_create_identifier_hmac",
+    "import_ignore_blocked_values", "import_create_suppression_key", "import_hash_file_identifiers",
+    "import_analyze_erasures",
     "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan",
@@ -215,14 +218,19 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
     await transaction.start()
     try:
         await connection.execute(statements.import_create_orders.text)
-        await connection.copy_records_to_table(
-            "import_order", records=_staged(orders, rejects, progress, read), columns=STAGED_COLUMNS)
-        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
-        await _leave_out_blocked_values(connection, statements, rejects)
-        hashed = False
+        # With values on the suppression list, the file's values are hashed as it is read.
+        hasher = None
         if _count(await connection.execute(statements.import_snapshot_erasures.text)):
-            await _hash_file_identifiers(connection, statements, rules)
-            hashed = True
+            hasher = FileIdentifierHasher(await _suppression_key(connection, statements, rules))
+        await connection.copy_records_to_table(
+            "import_order", records=_staged(orders, rejects, progress, read, hasher), columns=STAGED_COLUMNS)
+        progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
+        await connection.execute(statements.import_create_identifier_hmac.text)
+        await _leave_out_blocked_values(connection, statements, rejects)
+        if hasher is not None:
+            await connection.copy_records_to_table("import_identifier_hmac", records=hasher.entries(),
+                                                   columns=("identifier", "identifier_hmac"))
+            await connection.execute(statements.import_analyze_erasures.text)
             for line in await _skip_erased_orders(connection, statements):
                 rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
         progress.step("finding first sightings")
@@ -235,7 +243,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
             progress.step("waiting for the contact table (transactions of /identify in flight)")
             empty_tables = await _lock_contacts(connection, statements)
             if _count(await connection.execute(statements.import_refresh_erasures.text)):
-                if not hashed:  # the list was empty when planning began: the one case hashed under the lock
+                if hasher is None:  # the list was empty when the import began: hashed in SQL, under the lock
                     await _hash_file_identifiers(connection, statements, rules)
                 if await _skip_erased_orders(connection, statements):
                     raise ErasedWhilePlanning(
@@ -280,17 +288,24 @@ async def _leave_out_blocked_values(connection: asyncpg.Connection, statements: 
             rejects.add(Rejected(row["line"], f"{only_blocked_values(tuple(row['blocked']))}.", RejectedAs.BLOCKED))
 
 
-async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements,
-                                 rules: ImportRules) -> None:
-    """The keyed hash of every value of the staged orders (import_identifier_hmac). Only when the
-    suppression list has entries: without the key, none of them can be recognised."""
+async def _suppression_key(connection: asyncpg.Connection, statements: Statements, rules: ImportRules) -> bytes:
+    """The key that the suppression list was written with, needed once it has entries: without
+    it, none of them can be recognised."""
     if rules.suppression_key is None:
         raise SuppressionKeyMissing(rules.suppression_key_unreadable or "")
     recorded = await connection.fetchval(statements.find_suppression_key_check.text)
     if recorded is not None and recorded != key_check(rules.suppression_key):
         raise SuppressionKeyMismatch("the suppression list was written with another key")
+    return rules.suppression_key
+
+
+async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements,
+                                 rules: ImportRules) -> None:
+    """The keyed hash of every value of the staged orders (import_identifier_hmac), computed in
+    SQL: for erasures recorded after the file was read without hashing its values."""
+    key = await _suppression_key(connection, statements, rules)
     await connection.execute(statements.import_create_suppression_key.text)
-    await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(rules.suppression_key)],
+    await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(key)],
                                            columns=("inner_pad", "outer_pad"))
     await connection.execute(statements.import_hash_file_identifiers.text)
     await connection.execute(statements.import_analyze_erasures.text)
@@ -330,8 +345,9 @@ class _Tally:
 
 
 async def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: ImportProgress,
-                  read: _Tally) -> AsyncIterator[Order]:
-    """The valid orders, for COPY; rejections go to the rejects file. Progress every
+                  read: _Tally, hasher: FileIdentifierHasher | None) -> AsyncIterator[Order]:
+    """The valid orders, for COPY, their values collected by `hasher` when there is one;
+    rejections go to the rejects file. Progress every
     PROGRESS_EVERY_ORDERS lines, and a turn of the event loop: COPY suspends only when the
     socket is full, and Ctrl-C (asyncio.run cancels the import) takes effect only where the
     import is suspended, so without it a long file would be read to its end first."""
@@ -345,8 +361,10 @@ async def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, prog
             await asyncio.sleep(0)
         if isinstance(order, Rejected):
             rejects.add(order)
-        else:
-            yield order
+            continue
+        if hasher is not None:
+            hasher.add(*order[1:4])
+        yield order
     progress.advance(unreported)
 
 

@@ -66,8 +66,9 @@ class Statements:
     renormalize_phone_number: Statement
     renormalize_preview: Statement
     import_create_orders: Statement
-    import_ignore_blocked_values: Statement
     import_snapshot_erasures: Statement
+    import_create_identifier_hmac: Statement
+    import_ignore_blocked_values: Statement
     import_create_suppression_key: Statement
     import_hash_file_identifiers: Statement
     import_analyze_erasures: Statement

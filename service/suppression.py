@@ -13,7 +13,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .config import Settings
 
@@ -55,8 +55,8 @@ def existing_suppression_key(settings: Settings) -> bytes | None:
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     """The key's inner and outer padded blocks of HMAC-SHA-256 (RFC 2104), with which SQL computes
     the same HMAC as identifier_hmacs from PostgreSQL's sha256 alone:
-    sha256(outer || sha256(inner || message)). The import matches a whole file against the
-    suppression list that way (sql/import_hash_file_identifiers.sql)."""
+    sha256(outer || sha256(inner || message)), and FileIdentifierHasher the same for a whole
+    file."""
     if len(key) > SHA256_BLOCK_SIZE:
         key = hashlib.sha256(key).digest()
     key = key.ljust(SHA256_BLOCK_SIZE, b"\0")
@@ -74,6 +74,40 @@ def key_check(key: bytes) -> bytes:
     """What suppression_key_check holds for `key`: the HMAC of a fixed message, which tells keys
     apart and reveals nothing about any value."""
     return hmac.new(key, KEY_CHECK_MESSAGE, hashlib.sha256).digest()
+
+
+class FileIdentifierHasher:
+    """The suppression list's entries for the values of a whole file, as identifier_hmacs computes
+    them: the distinct emails and phones are collected as the file is read, then hashed once
+    each. The padded key blocks are hashed once (hmac_pads) and each value's hash continues
+    copies of them, which takes half the time of an HMAC object per value."""
+
+    def __init__(self, key: bytes):
+        inner_pad, outer_pad = hmac_pads(key)
+        self._inner = hashlib.sha256(inner_pad)
+        self._outer = hashlib.sha256(outer_pad)
+        self._emails: set[str] = set()
+        self._phone_numbers: set[str] = set()
+
+    def add(self, email: str | None, phone_number: str | None, phone_number_as_typed: str | None) -> None:
+        """Collect an order's values (its phone in both spellings: see ContactDetails)."""
+        if email is not None:
+            self._emails.add(email)
+        if phone_number is not None:
+            self._phone_numbers.add(phone_number)
+        if phone_number_as_typed is not None:
+            self._phone_numbers.add(phone_number_as_typed)
+
+    def entries(self) -> Iterator[tuple[str, bytes]]:
+        """(identifier, HMAC) for every collected value: 'email:<email>', 'phone:<phone>'."""
+        for kind, values in (("email:", self._emails), ("phone:", self._phone_numbers)):
+            for value in values:
+                identifier = kind + value
+                inner = self._inner.copy()
+                inner.update(identifier.encode())
+                outer = self._outer.copy()
+                outer.update(inner.digest())
+                yield identifier, outer.digest()
 
 
 def identifier_hmacs(key: bytes, emails: Iterable[str], phone_numbers: Iterable[str]) -> list[bytes]:

@@ -1,21 +1,17 @@
--- Compute the keyed hash of every value of the staged orders, as the suppression list holds
--- them: HMAC-SHA-256 of 'email:<email>' and 'phone:<phone>' with the suppression key
--- (service/suppression.py), computed set-based from the key's padded blocks in
+-- Compute the keyed hash of every value of the staged orders into import_identifier_hmac
+-- (see import_create_identifier_hmac), in SQL: for an import that began with an empty
+-- suppression list, when erasures were recorded before it took its lock (the file's values
+-- were not hashed while it was read). HMAC-SHA-256 from the key's padded blocks in
 -- import_suppression_key (RFC 2104: sha256(outer || sha256(inner || message))), once per
--- distinct value. A phone is hashed in its E.164 form and as typed, since an erased
--- customer may have stored either. Blocked values were taken out before
--- (import_ignore_blocked_values): they identify nobody, so they suppress nothing.
--- Run before the import takes its lock, when the suppression list is not empty, so that
--- import_skip_erased_orders is a plain join, under the lock too.
--- returns: nothing; creates the temporary table import_identifier_hmac (identifier text,
---   identifier_hmac bytea); the command tag counts its rows
+-- distinct value. Blocked values were taken out before (import_ignore_blocked_values):
+-- they identify nobody, so they suppress nothing.
+-- returns: nothing; the command tag counts the values hashed
 -- indexes: none (one scan of import_order, a hash aggregate of its values)
 -- locks: none (temporary tables of this session)
-CREATE TEMPORARY TABLE import_identifier_hmac ON COMMIT DROP AS
+INSERT INTO import_identifier_hmac (identifier, identifier_hmac)
 SELECT file_identifier.identifier,
        sha256(suppression_key.outer_pad
               || sha256(suppression_key.inner_pad || convert_to(file_identifier.identifier, 'UTF8')))
-           AS identifier_hmac
 FROM (
     SELECT DISTINCT value.identifier
     FROM import_order

@@ -9,7 +9,8 @@ import stat
 import pytest
 
 from service.config import Settings
-from service.suppression import existing_suppression_key, hmac_pads, identifier_hmacs, suppression_key
+from service.suppression import (FileIdentifierHasher, existing_suppression_key, hmac_pads, identifier_hmacs,
+                                 suppression_key)
 
 
 def test_first_start_creates_a_key_file_only_its_owner_can_read(tmp_path):
@@ -37,8 +38,11 @@ def test_the_setting_wins_and_no_file_is_created(tmp_path):
     assert not (tmp_path / "suppression-key").exists()
 
 
-@pytest.mark.parametrize("key", [b"test-suppression-key", secrets.token_hex(32).encode(), b"k" * 100],
-                         ids=["short", "as created", "longer than a block"])
+KEYS = pytest.mark.parametrize("key", [b"test-suppression-key", secrets.token_hex(32).encode(), b"k" * 100],
+                               ids=["short", "as created", "longer than a block"])
+
+
+@KEYS
 async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key):
     values = ["email:doc@hillvalley.edu", "email:élodie@hillvalley.edu", "phone:+14155550100"]
     inner_pad, outer_pad = hmac_pads(key)
@@ -49,6 +53,20 @@ async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key
 
     assert [row["identifier_hmac"] for row in computed] == identifier_hmacs(
         key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100"])
+
+
+@KEYS
+def test_a_file_s_values_are_hashed_once_each_as_the_suppression_list_holds_them(key):
+    hasher = FileIdentifierHasher(key)
+    hasher.add("doc@hillvalley.edu", "+14155550100", "4155550100")
+    hasher.add("élodie@hillvalley.edu", None, None)
+    hasher.add("doc@hillvalley.edu", None, "+14155550100")
+
+    entries = list(hasher.entries())
+
+    assert sorted(entries) == sorted(zip(
+        ["email:doc@hillvalley.edu", "email:élodie@hillvalley.edu", "phone:+14155550100", "phone:4155550100"],
+        identifier_hmacs(key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100", "4155550100"])))
 
 
 def test_the_import_reads_the_key_but_never_creates_one(tmp_path):
