@@ -18,8 +18,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
   3. customers are the connected components of a graph of identifiers (an order links
      its two, an existing customer all of its own), found by label propagation: a few
      set-based rounds, each an UPDATE of the nodes whose neighbours changed;
-  4. a customer the import would take over a cap on a customer's size is left out whole,
-     its orders rejected;
+  4. the existing customers it touches are walked down from their roots, once; a customer
+     the import would take over a cap on a customer's size is left out whole, its orders
+     rejected;
   5. an order creates a contact when it sights an identifier first; every customer's
      primary is its oldest contact; one INSERT and one UPDATE write the result, each
      recording its changes in identity_event as /identify does (request id cli:import).
@@ -85,13 +86,13 @@ STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "pho
 STATEMENT_ORDER = (
     "import_create_orders", "import_snapshot_erasures", "import_create_identifier_hmac",
     "import_ignore_blocked_values", "import_create_suppression_key", "import_hash_file_identifiers",
-    "import_analyze_erasures",
-    "import_skip_erased_orders",
+    "import_analyze_erasures", "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan",
     "import_find_empty_tables", "import_lock_empty_tables", "import_lock_contacts",
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
-    "import_propagate_labels", "import_find_oversized_customers", "import_reject_oversized_orders",
+    "import_propagate_labels", "import_walk_existing_customers",
+    "import_find_oversized_customers", "import_reject_oversized_orders",
     "import_plan_contacts", "import_summarize",
     "import_reserve_ids", "import_plan_customers", "import_list_rebuilt_indexes_and_keys", "import_insert_contacts",
     "import_relink_contacts",
@@ -253,6 +254,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
                           statements.import_link_customers):
             await connection.execute(statement.text)
         await _propagate_labels(connection, statements, progress)
+        await connection.execute(statements.import_walk_existing_customers.text)
         await _leave_out_oversized_customers(connection, statements, rules.guardrails, rejects)
         await connection.execute(statements.import_plan_contacts.text)
         planned = await connection.fetchrow(statements.import_summarize.text)

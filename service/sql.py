@@ -87,6 +87,7 @@ class Statements:
     import_analyze_known: Statement
     import_link_customers: Statement
     import_propagate_labels: Statement
+    import_walk_existing_customers: Statement
     import_find_oversized_customers: Statement
     import_reject_oversized_orders: Statement
     import_plan_contacts: Statement

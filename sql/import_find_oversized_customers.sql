@@ -7,7 +7,7 @@
 -- import: its new values are its nodes found nowhere in the table (each is stored by the
 -- contact of the order sighting it first, and node_id / 2 is that order's seq, so the
 -- distinct halves count the new contacts), its existing values and contacts those of the
--- existing customers it touches, walked down from their roots. Only customers that can be
+-- existing customers it touches (import_existing_member). Only customers that can be
 -- over a cap are measured: those touching an existing customer, and those with more nodes
 -- than the smallest cap (one made of new contacts only has no more emails, phones or
 -- contacts than nodes).
@@ -18,16 +18,11 @@
 --   guardrail text, would_have bigint): the cap (a setting's name, the first of emails,
 --   phones, contacts that is exceeded) and what the customer would have of it; the command
 --   tag counts the customers
--- indexes: contact_pkey (the roots), contact_linked_id_idx (walk down)
--- locks: none beyond import_lock_contacts or import_lock_empty_tables
+-- indexes: none (temporary tables)
+-- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_oversized_customer ON COMMIT DROP AS
-WITH RECURSIVE touched_root AS (
-    SELECT DISTINCT identifier.label, known.root_id
-    FROM import_known AS known
-    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
-),
-measured AS (
-    SELECT label FROM touched_root
+WITH measured AS (
+    SELECT label FROM import_existing_member
     UNION
     SELECT label FROM import_identifier GROUP BY label HAVING count(*) > least($1::integer, $2::integer, $3::integer)
 ),
@@ -45,24 +40,13 @@ new_size AS (
     FROM new_value
     GROUP BY label
 ),
--- UNION ALL: below a root the links form a tree, so nothing repeats.
-member AS (
-    SELECT touched_root.label, touched_root.root_id, contact.id, contact.email, contact.phone_number
-    FROM touched_root
-    JOIN contact ON contact.id = touched_root.root_id
-    UNION ALL
-    SELECT member.label, member.root_id, child.id, child.email, child.phone_number
-    FROM member
-    JOIN contact AS child ON child.linked_id = member.id
-    WHERE child.deleted_at IS NULL
-),
 existing_size AS (
     SELECT label,
            count(DISTINCT root_id) AS customers,
            count(DISTINCT email) AS emails,
            count(DISTINCT phone_number) AS phones,
            count(*) AS contacts
-    FROM member
+    FROM import_existing_member
     GROUP BY label
 ),
 size AS (

@@ -2,45 +2,28 @@
 -- record each change as an event. The one UPDATE of the import: demotes existing primaries
 -- that are no longer the oldest of their (possibly merged) customer, moves their
 -- secondaries, and flattens deeper chains, as identify_contact's merge step does for one
--- request. Members are found by walking down from the touched roots; rows already right
--- are left alone. The events are /identify's: a demoted root is merged {itself, the new
--- primary} (the new primary may be an imported contact older than it); any other contact
--- whose link changes is relinked {itself, what it was linked to before}; the customer of
--- each is the primary after the import. In each customer, the merges come first, each
--- kind by contact id.
+-- request. Its members are those import_existing_member found before the INSERT (the new
+-- contacts are linked right already); rows already right are left alone. The events are
+-- /identify's: a demoted root is merged {itself, the new primary} (the new primary may be
+-- an imported contact older than it); any other contact whose link changes is relinked
+-- {itself, what it was linked to before}; the customer of each is the primary after the
+-- import. In each customer, the merges come first, each kind by contact id.
 -- $1 request_id text: kept with the events (cli:import)
 -- returns: nothing; the command tag counts the events, one per contact relinked
--- indexes: contact_pkey (roots, update), contact_linked_id_idx (walk down);
---   identity_event_pkey, identity_event_customer_id_idx, identity_event_contact_ids_idx
---   (maintained)
+-- indexes: contact_pkey (update); identity_event_pkey, identity_event_customer_id_idx,
+--   identity_event_contact_ids_idx (maintained)
 -- locks: none beyond import_lock_contacts or import_lock_empty_tables (row locks of the
 --   updated rows); the events are inserted (identity_event takes no other locks)
-WITH RECURSIVE touched_root AS (
-    SELECT DISTINCT known.root_id, known.root_linked_id, customer.primary_id
-    FROM import_known AS known
-    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
-    JOIN import_customer AS customer ON customer.label = identifier.label
-),
--- UNION ALL: below a root the links form a tree, so nothing repeats. linked_id is the
--- member's link before the update.
-member AS (
-    SELECT root_id AS id, root_linked_id AS linked_id, true AS is_root, primary_id
-    FROM touched_root
-    UNION ALL
-    SELECT child.id, child.linked_id, false, member.primary_id
-    FROM member
-    JOIN contact AS child ON child.linked_id = member.id
-    WHERE child.deleted_at IS NULL
-),
-relinked AS (
+WITH relinked AS (
     UPDATE contact
-    SET linked_id = NULLIF(member.primary_id, contact.id),
+    SET linked_id = NULLIF(customer.primary_id, contact.id),
         updated_at = clock_timestamp()
-    FROM member
+    FROM import_existing_member AS member
+    JOIN import_customer AS customer ON customer.label = member.label
     WHERE contact.id = member.id
-      AND contact.linked_id IS DISTINCT FROM NULLIF(member.primary_id, contact.id)
+      AND contact.linked_id IS DISTINCT FROM NULLIF(customer.primary_id, contact.id)
     RETURNING contact.id, member.linked_id AS previous_linked_id,
-              member.is_root AND contact.id <> member.primary_id AS demoted, member.primary_id
+              member.id = member.root_id AND contact.id <> customer.primary_id AS demoted, customer.primary_id
 )
 INSERT INTO identity_event (kind, contact_ids, customer_id, request_id)
 SELECT CASE WHEN relinked.demoted THEN 'merged' ELSE 'relinked' END,

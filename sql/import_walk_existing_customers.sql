@@ -1,0 +1,31 @@
+-- The existing customers the file touches, contact by contact: every live contact below
+-- each root that import_match_contacts found, walked down linked_id as /identify's
+-- customer walk does, with the customer (label) it is now part of. Taken once, before
+-- anything is written: import_find_oversized_customers measures these customers, and
+-- import_relink_contacts points their contacts at their new primaries.
+-- returns: nothing; creates the temporary table import_existing_member (label bigint,
+--   root_id bigint, id bigint, linked_id bigint, email text, phone_number text), one row
+--   per live contact of a touched customer; linked_id is its link as found (a root's too:
+--   NULL for a primary, the deleted primary's id for a root left by a deletion)
+-- indexes: contact_pkey (the roots), contact_linked_id_idx (walk down)
+-- locks: none beyond import_lock_contacts or import_lock_empty_tables
+CREATE TEMPORARY TABLE import_existing_member ON COMMIT DROP AS
+WITH RECURSIVE touched_root AS (
+    SELECT DISTINCT identifier.label, known.root_id, known.root_linked_id
+    FROM import_known AS known
+    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
+),
+-- UNION ALL: below a root the links form a tree, so nothing repeats.
+member AS (
+    SELECT touched_root.label, touched_root.root_id, root.id, touched_root.root_linked_id AS linked_id,
+           root.email, root.phone_number
+    FROM touched_root
+    JOIN contact AS root ON root.id = touched_root.root_id
+    UNION ALL
+    SELECT member.label, member.root_id, child.id, child.linked_id, child.email, child.phone_number
+    FROM member
+    JOIN contact AS child ON child.linked_id = member.id
+    WHERE child.deleted_at IS NULL
+)
+SELECT label, root_id, id, linked_id, email, phone_number
+FROM member;
