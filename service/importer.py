@@ -7,7 +7,8 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
      to the rejects file), and, when the suppression list holds values, the keyed hashes
-     of their distinct values after them; blocked values are taken out of them, and orders
+     of their distinct values (collected as the file is read, when the list held values
+     as the import began; else computed in SQL); blocked values are taken out of them, and orders
      left with nothing usable, with a phone that is no number of the region and not
      blocked, or dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
@@ -82,11 +83,12 @@ IMPORT_SERVER_SETTINGS = {
 }
 STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "phone_number_problem", "created_at")
 # Every import_* statement in the order import_orders runs them; each relies on the
-# temporary tables of the ones before it.
+# temporary tables of the ones before it. Some run only when needed (the hashing in SQL,
+# the steps for erasures, the index rebuilds), and the erasure steps again under the lock.
 STATEMENT_ORDER = (
-    "import_create_orders", "import_snapshot_erasures", "import_create_identifier_hmac",
-    "import_ignore_blocked_values", "import_create_suppression_key", "import_hash_file_identifiers",
-    "import_analyze_erasures", "import_skip_erased_orders",
+    "import_create_orders", "import_check_erasures_on_record", "import_ignore_blocked_values",
+    "import_create_identifier_hmac", "import_snapshot_erasures", "import_create_suppression_key",
+    "import_hash_file_identifiers", "import_analyze_erasures", "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
     "import_index_graph", "import_index_identifiers", "import_analyze_plan",
     "import_find_empty_tables", "import_lock_empty_tables", "import_lock_contacts",
@@ -219,19 +221,19 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
     await transaction.start()
     try:
         await connection.execute(statements.import_create_orders.text)
-        # With values on the suppression list, the file's values are hashed as it is read.
+        # With values on the suppression list, the file's values are collected as it is read.
         hasher = None
-        if _count(await connection.execute(statements.import_snapshot_erasures.text)):
+        if await connection.fetchval(statements.import_check_erasures_on_record.text):
             hasher = FileIdentifierHasher(await _suppression_key(connection, statements, rules))
         await connection.copy_records_to_table(
             "import_order", records=_staged(orders, rejects, progress, read, hasher), columns=STAGED_COLUMNS)
         progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
-        await connection.execute(statements.import_create_identifier_hmac.text)
         await _leave_out_blocked_values(connection, statements, rejects)
-        if hasher is not None:
-            await connection.copy_records_to_table("import_identifier_hmac", records=hasher.entries(),
-                                                   columns=("identifier", "identifier_hmac"))
-            await connection.execute(statements.import_analyze_erasures.text)
+        await connection.execute(statements.import_create_identifier_hmac.text)
+        hashed = False
+        if _count(await connection.execute(statements.import_snapshot_erasures.text)):
+            await _hash_file_identifiers(connection, statements, rules, hasher)
+            hashed = True
             for line in await _skip_erased_orders(connection, statements):
                 rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
         progress.step("finding first sightings")
@@ -244,8 +246,8 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
             progress.step("waiting for the contact table (transactions of /identify in flight)")
             empty_tables = await _lock_contacts(connection, statements)
             if _count(await connection.execute(statements.import_refresh_erasures.text)):
-                if hasher is None:  # the list was empty when the import began: hashed in SQL, under the lock
-                    await _hash_file_identifiers(connection, statements, rules)
+                if not hashed:  # the list was empty when the file had been read: hashed under the lock
+                    await _hash_file_identifiers(connection, statements, rules, hasher)
                 if await _skip_erased_orders(connection, statements):
                     raise ErasedWhilePlanning(
                         "a customer whose values the file holds was erased while the import planned")
@@ -301,15 +303,20 @@ async def _suppression_key(connection: asyncpg.Connection, statements: Statement
     return rules.suppression_key
 
 
-async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements,
-                                 rules: ImportRules) -> None:
-    """The keyed hash of every value of the staged orders (import_identifier_hmac), computed in
-    SQL: for erasures recorded after the file was read without hashing its values."""
-    key = await _suppression_key(connection, statements, rules)
-    await connection.execute(statements.import_create_suppression_key.text)
-    await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(key)],
-                                           columns=("inner_pad", "outer_pad"))
-    await connection.execute(statements.import_hash_file_identifiers.text)
+async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements, rules: ImportRules,
+                                 hasher: FileIdentifierHasher | None) -> None:
+    """The keyed hash of every value of the staged orders, into import_identifier_hmac: from the
+    values `hasher` collected while the file was read, or, when the suppression list was empty
+    as the import began (no hasher), computed in SQL."""
+    if hasher is not None:
+        await connection.copy_records_to_table("import_identifier_hmac", records=hasher.entries(),
+                                               columns=("identifier", "identifier_hmac"))
+    else:
+        key = await _suppression_key(connection, statements, rules)
+        await connection.execute(statements.import_create_suppression_key.text)
+        await connection.copy_records_to_table("import_suppression_key", records=[hmac_pads(key)],
+                                               columns=("inner_pad", "outer_pad"))
+        await connection.execute(statements.import_hash_file_identifiers.text)
     await connection.execute(statements.import_analyze_erasures.text)
 
 

@@ -66,9 +66,10 @@ class Statements:
     renormalize_phone_number: Statement
     renormalize_preview: Statement
     import_create_orders: Statement
-    import_snapshot_erasures: Statement
-    import_create_identifier_hmac: Statement
+    import_check_erasures_on_record: Statement
     import_ignore_blocked_values: Statement
+    import_create_identifier_hmac: Statement
+    import_snapshot_erasures: Statement
     import_create_suppression_key: Statement
     import_hash_file_identifiers: Statement
     import_analyze_erasures: Statement

@@ -1,10 +1,10 @@
 -- Compute the keyed hash of every value of the staged orders into import_identifier_hmac
 -- (see import_create_identifier_hmac), in SQL: for an import that began with an empty
--- suppression list, when erasures were recorded before it took its lock (the file's values
--- were not hashed while it was read). HMAC-SHA-256 from the key's padded blocks in
--- import_suppression_key (RFC 2104: sha256(outer || sha256(inner || message))), once per
--- distinct value. Blocked values were taken out before (import_ignore_blocked_values):
--- they identify nobody, so they suppress nothing.
+-- suppression list (the file's values were not collected as it was read), when erasures
+-- are found after the file was read or under the lock. HMAC-SHA-256 from the key's padded
+-- blocks in import_suppression_key (RFC 2104: sha256(outer || sha256(inner || message))),
+-- once per distinct value. Blocked values were taken out before
+-- (import_ignore_blocked_values): they identify nobody, so they suppress nothing.
 -- returns: nothing; the command tag counts the values hashed
 -- indexes: none (one scan of import_order, a hash aggregate of its values)
 -- locks: none (temporary tables of this session)

@@ -93,3 +93,48 @@ async def test_a_dry_run_writes_no_event(connection, statements, pool, identify)
 
     assert summary.contacts_created > 0 and summary.customers_merged == 1
     assert await pool.fetch("SELECT * FROM identity_event ORDER BY id") == before
+
+
+async def seed_contacts(pool, rows: str) -> None:
+    """Contacts as older data may have left them, which /identify no longer makes (chains of
+    links, roots under a deleted primary): (id, email, phone_number, linked_id, created_at,
+    deleted_at) rows as SQL, the ids taken from the sequence."""
+    await pool.execute("INSERT INTO contact (id, email, phone_number, linked_id, created_at, deleted_at)"
+                       f" OVERRIDING SYSTEM VALUE VALUES {rows}")
+    await pool.execute("SELECT setval(pg_get_serial_sequence('contact', 'id'), max(id)) FROM contact")
+
+
+async def links(pool) -> dict[int, int | None]:
+    return {row["id"]: row["linked_id"] for row in await pool.fetch("SELECT id, linked_id FROM contact ORDER BY id")}
+
+
+async def test_a_chain_of_links_re_dated_by_an_older_imported_contact_is_flattened_onto_it(
+        connection, statements, pool):
+    await seed_contacts(pool, "(1, 'd@x.io', '5550004', NULL, '2010-01-01Z', NULL),"
+                              " (2, 'e@x.io', '5550005', 1, '2011-01-01Z', NULL),"
+                              " (3, 'f@x.io', '5550006', 2, '2012-01-01Z', NULL),"
+                              " (4, 'g@x.io', '5550007', 3, '2013-01-01Z', NULL)")
+
+    await run_import(connection, statements, HEADER + "f@x.io,5559002,2001-01-01T00:00:00Z\n")
+
+    assert await links(pool) == {1: 5, 2: 5, 3: 5, 4: 5, 5: None}
+    assert await import_events(pool) == [
+        ("created_primary", [5], 5),
+        ("merged", [1, 5], 5),
+        ("relinked", [2, 1], 5),
+        ("relinked", [3, 2], 5),
+        ("relinked", [4, 3], 5),
+    ]
+
+
+async def test_a_root_left_by_a_deleted_primary_is_merged_into_an_older_imported_contact(
+        connection, statements, pool):
+    # 2 and 3 were one customer only through 1; since 1 was deleted, each is a customer of its own.
+    await seed_contacts(pool, "(1, 'a@x.io', '5550001', NULL, '2010-01-01Z', '2020-01-01Z'),"
+                              " (2, 'b@x.io', '5550001', 1, '2011-01-01Z', NULL),"
+                              " (3, 'c@x.io', '5550002', 1, '2012-01-01Z', NULL)")
+
+    await run_import(connection, statements, HEADER + "b@x.io,5559001,2009-01-01T00:00:00Z\n")
+
+    assert await links(pool) == {1: None, 2: 4, 3: 1, 4: None}
+    assert await import_events(pool) == [("created_primary", [4], 4), ("merged", [2, 4], 4)]

@@ -176,33 +176,42 @@ async def test_with_erased_values_on_record_an_unreadable_key_file_stops_the_imp
     assert await table_rows(pool) == []
 
 
-class ErasingBeforeTheLock(ImportProgress):
-    """Progress that commits an erasure of `identifier` just before the import takes its lock."""
+# Steps of the import's progress: right after the file is read, and just before the lock.
+FILE_READ = "read "
+BEFORE_THE_LOCK = "waiting for the contact table"
 
-    def __init__(self, database_url: str, identifier: tuple[list[str], list[str]]):
+
+class ErasingAtStep(ImportProgress):
+    """Progress that commits an erasure of `identifier` (emails, phones) as the import reaches
+    the step whose message begins with `step`."""
+
+    def __init__(self, database_url: str, step: str, identifier: tuple[list[str], list[str]]):
         super().__init__(None, io.StringIO())
         self._database_url = database_url
+        self._step = step
         self._identifier = identifier
 
     def step(self, message: str) -> None:
         super().step(message)
-        if message.startswith("waiting for the contact table"):
+        if message.startswith(self._step):
             [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), *self._identifier)
             with psycopg.connect(self._database_url, autocommit=True) as erasing:
                 erasing.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES (%s, now())",
                                 (erased,))
 
 
-async def import_with_progress(connection, statements, text: str, progress: ImportProgress):
-    return await import_orders(connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, ""),
-                               RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False, progress=progress)
+async def import_with_progress(connection, statements, text: str, progress: ImportProgress,
+                               rules: ImportRules = DEFAULT_RULES):
+    return await import_orders(connection, statements,
+                               read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
+                               RejectsFile(io.StringIO()), rules=rules, dry_run=False, progress=progress)
 
 
 async def test_an_erasure_of_a_planned_order_while_the_import_plans_fails_it_and_writes_nothing(
         connection, statements, pool, database_url):
     with pytest.raises(ErasedWhilePlanning):
         await import_with_progress(connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
-                                   ErasingBeforeTheLock(database_url, (["doc@hillvalley.edu"], [])))
+                                   ErasingAtStep(database_url, BEFORE_THE_LOCK, (["doc@hillvalley.edu"], [])))
 
     assert await table_rows(pool) == []
 
@@ -211,9 +220,63 @@ async def test_an_erasure_of_other_values_while_the_import_plans_lets_it_finish(
         connection, statements, pool, database_url):
     summary = await import_with_progress(connection, statements,
                                          HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
-                                         ErasingBeforeTheLock(database_url, (["jennifer@hillvalley.edu"], [])))
+                                         ErasingAtStep(database_url, BEFORE_THE_LOCK, (["jennifer@hillvalley.edu"], [])))
 
     assert summary.contacts_created == 1
+
+
+async def record_an_erasure(pool, emails: list[str], phones: list[str]) -> None:
+    for erased in identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), emails, phones):
+        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+
+
+# With values on the suppression list as the import begins, it collects the file's values as
+# it reads them and hashes them in Python; with none, it hashes them in SQL once erasures appear.
+ERASURES_AS_THE_IMPORT_BEGINS = pytest.mark.parametrize(
+    "erasures_on_record", [False, True], ids=["list empty as the import begins", "list holding values"])
+
+
+@ERASURES_AS_THE_IMPORT_BEGINS
+async def test_an_erasure_while_the_file_is_read_rejects_the_orders_dated_before_it(
+        connection, statements, pool, database_url, erasures_on_record):
+    if erasures_on_record:
+        await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
+
+    summary = await import_with_progress(
+        connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n"
+                                         "marty@hillvalley.edu,5550124,1985-10-26T09:00:00Z\n",
+        ErasingAtStep(database_url, FILE_READ, (["doc@hillvalley.edu"], [])))
+
+    assert summary.rejected[RejectedAs.ERASED] == 1
+    assert [row[1] for row in await table_rows(pool)] == ["marty@hillvalley.edu"]
+
+
+@ERASURES_AS_THE_IMPORT_BEGINS
+async def test_a_phone_erased_as_typed_is_recognised_under_a_region_however_the_file_is_hashed(
+        connection, statements, pool, database_url, erasures_on_record):
+    if erasures_on_record:
+        await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
+
+    summary = await import_with_progress(
+        connection, statements, HEADER + "doc@hillvalley.edu,(415) 555-0100,2015-10-21T16:29:00Z\n",
+        ErasingAtStep(database_url, FILE_READ, ([], ["4155550100"])), rules=US_RULES)
+
+    assert summary.rejected[RejectedAs.ERASED] == 1
+
+
+def orders_never_read():
+    raise AssertionError("the import read the file")
+    yield
+
+
+async def test_with_erased_values_on_record_a_missing_key_stops_the_import_before_it_reads_the_file(
+        connection, statements, pool):
+    await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
+
+    with pytest.raises(SuppressionKeyMissing):
+        await import_orders(connection, statements, orders_never_read(), RejectsFile(io.StringIO()),
+                            rules=replace(DEFAULT_RULES, suppression_key=None), dry_run=False,
+                            progress=ImportProgress(None, io.StringIO()))
 
 
 # Lines 2 and 3 make a customer exactly at the cap; lines 4 to 6 one just over it.
@@ -277,7 +340,7 @@ async def test_an_erasure_while_the_import_plans_is_found_when_the_values_were_h
 
     with pytest.raises(ErasedWhilePlanning):
         await import_with_progress(connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
-                                   ErasingBeforeTheLock(database_url, (["doc@hillvalley.edu"], [])))
+                                   ErasingAtStep(database_url, BEFORE_THE_LOCK, (["doc@hillvalley.edu"], [])))
 
     assert await table_rows(pool) == []
 
