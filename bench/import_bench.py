@@ -55,6 +55,11 @@ class ImportRun:
     orders: int
     contacts_created: int
     seconds: float
+    # The share of the machine's CPU time (all cores, idle time included) that its hypervisor
+    # gave to others while the import ran (steal in /proc/stat), None where it cannot be
+    # read: on a shared virtual machine the same import took from 20 to 35 s within an hour,
+    # and this helps tell a slow run from a slow change.
+    stolen: float | None
 
     @property
     def orders_per_second(self) -> float:
@@ -120,15 +125,36 @@ async def record_erasures(database_url: str, orders: int) -> int:
     return len(emails)
 
 
-def run_import(database_url: str, path: Path, phone_region: str = "") -> tuple[int, float]:
-    """`run.py import FILE`; returns (contacts created, seconds) from its summary."""
+def run_import(database_url: str, path: Path, table: str, orders: int, phone_region: str = "") -> ImportRun:
+    """`run.py import FILE`, measured from its summary."""
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
            "SUPPRESSION_KEY": BENCH_SUPPRESSION_KEY, "DEFAULT_PHONE_REGION": phone_region}
+    cpu_before = cpu_times()
     result = subprocess.run([sys.executable, "run.py", "import", str(path)], cwd=PROJECT_DIR, env=env,
                             capture_output=True, text=True, check=True)
+    cpu_after = cpu_times()
     created = int(re.search(r"contacts created\s+([\d,]+)", result.stdout).group(1).replace(",", ""))
     seconds = float(re.search(r"seconds\s+([\d.,]+)", result.stdout).group(1).replace(",", ""))
-    return created, seconds
+    stolen = None
+    if cpu_before and cpu_after:
+        spent = [after - before for before, after in zip(cpu_before, cpu_after)]
+        stolen = spent[STEAL_FIELD] / sum(spent) if sum(spent) else 0.0
+    return ImportRun(table, orders, created, seconds, stolen)
+
+
+# The fields of /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...
+STEAL_FIELD = 7
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time by kind since boot (/proc/stat's cpu line, up to steal), or None
+    where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    return [int(value) for value in fields[1:STEAL_FIELD + 2]]
 
 
 def bench(orders: int) -> list[ImportRun]:
@@ -140,17 +166,15 @@ def bench(orders: int) -> list[ImportRun]:
             write_orders(empty_file, orders)
             asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
-            created, seconds = run_import(url, empty_file)
-            runs.append(ImportRun("empty table", orders, created, seconds))
-            created, seconds = run_import(url, empty_file)
-            runs.append(ImportRun("the table that file filled, the same file again", orders, created, seconds))
+            runs.append(run_import(url, empty_file, "empty table", orders))
+            runs.append(run_import(url, empty_file, "the table that file filled, the same file again", orders))
 
             us_file = Path(folder) / "orders-us.csv"
             write_orders(us_file, orders, us_phones=True)
             asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
-            created, seconds = run_import(url, us_file, phone_region="US")
-            runs.append(ImportRun("empty table, US numbers under DEFAULT_PHONE_REGION=US", orders, created, seconds))
+            runs.append(run_import(url, us_file, "empty table, US numbers under DEFAULT_PHONE_REGION=US", orders,
+                                   phone_region="US"))
 
             asyncio.run(postgres.recreate_database(server_url, postgres.WORK_DATABASE))
             seed.migrate(PROJECT_DIR, url)
@@ -158,9 +182,8 @@ def bench(orders: int) -> list[ImportRun]:
             seeded_file = Path(folder) / "orders-seeded.csv"
             write_orders(seeded_file, orders, seeded_customers=seeded.mix_customers)
             erased = asyncio.run(record_erasures(url, orders))
-            created, seconds = run_import(url, seeded_file)
-            runs.append(ImportRun(f"{seeded.contacts:,}-contact table, {erased:,} erased emails on record", orders,
-                                  created, seconds))
+            runs.append(run_import(url, seeded_file,
+                                   f"{seeded.contacts:,}-contact table, {erased:,} erased emails on record", orders))
         finally:
             asyncio.run(postgres.drop_bench_databases(server_url))
     return runs
@@ -173,11 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     # A SIGTERM must still drop the database and stop an embedded PostgreSQL: make it an
     # exception so that every `finally` runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print("| into | orders | contacts created | seconds | orders/s |")
-    print("|---|---|---|---|---|")
+    print("| into | orders | contacts created | seconds | orders/s | CPU stolen |")
+    print("|---|---|---|---|---|---|")
     for run in bench(args.orders):
+        stolen = "–" if run.stolen is None else f"{run.stolen:.0%}"
         print(f"| {run.table} | {run.orders:,} | {run.contacts_created:,} | {run.seconds:.1f} "
-              f"| {run.orders_per_second:,.0f} |")
+              f"| {run.orders_per_second:,.0f} | {stolen} |")
     return 0
 
 
