@@ -7,9 +7,9 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
      to the rejects file), and, when the suppression list holds values, the keyed hashes
-     of their distinct values (collected as the file is read, when the list held values
-     as the import began; else computed in SQL); blocked values are taken out of them, and orders
-     left with nothing usable, with a phone that is no number of the region and not
+     of their distinct values (collected as the file is read when the list held values as
+     the import began, else computed in SQL); blocked values are taken out of them, and
+     orders left with nothing usable, with a phone that is no number of the region and not
      blocked, or dated before an erasure of one of their values, are rejected;
      the rest are ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers; into an

@@ -218,9 +218,9 @@ async def test_an_erasure_of_a_planned_order_while_the_import_plans_fails_it_and
 
 async def test_an_erasure_of_other_values_while_the_import_plans_lets_it_finish(
         connection, statements, pool, database_url):
-    summary = await import_with_progress(connection, statements,
-                                         HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
-                                         ErasingAtStep(database_url, BEFORE_THE_LOCK, (["jennifer@hillvalley.edu"], [])))
+    summary = await import_with_progress(
+        connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
+        ErasingAtStep(database_url, BEFORE_THE_LOCK, (["jennifer@hillvalley.edu"], [])))
 
     assert summary.contacts_created == 1
 
