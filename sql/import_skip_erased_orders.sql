@@ -6,8 +6,9 @@
 -- million orders, against 2.3 s for a join of every value of the file), the few
 -- candidates are checked against the erasure times, and their orders deleted by ctid.
 -- returns: (line bigint) per skipped order, in line order
--- indexes: none (hash joins of the file's hashes and the list, planned from the
---   statistics of import_analyze_erasures; hashed subplans of the erased values)
+-- indexes: none (the file's hashes joined with the list by hash, planned from the
+--   statistics of import_analyze_erasures; each order's values probe hashed subplans of
+--   the erased values, which the import's work_mem of 256 MB holds for any real list)
 -- locks: none (temporary tables of this session)
 WITH erased AS MATERIALIZED (
     SELECT hashed.identifier, erasure.erased_at
