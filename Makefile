@@ -56,7 +56,8 @@ clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
 
 # The benchmark suite (bench/): seeds its own databases on DATABASE_URL's server, or on an
-# embedded PostgreSQL when none is set, and writes docs/benchmarks.md. BENCH_BASELINE is the
+# embedded PostgreSQL when none is set, and writes docs/benchmarks.md; then the import's
+# benchmark (bench-import, below), which prints its table. BENCH_BASELINE is the
 # commit the A/B compares with (the last one before identify became one database call);
 # `make bench BENCH_BASELINE=` runs without the A/B.
 BENCH_BASELINE ?= 98f44b7
@@ -70,12 +71,15 @@ ifneq ($(BENCH_BASELINE),)
 else
 	$(BIN)/python -m bench
 endif
+	$(BIN)/python -m bench.import_bench --orders $(IMPORT_BENCH_ORDERS)
 
 # The same pipeline on a small table in seconds, for CI: it must run and print numbers.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
 	$(BIN)/python -m bench.import_bench --orders 5000
 
-# `run.py import` of 1M orders into an empty and into a 1M-contact table (a few minutes).
+# `run.py import` of 10,000, 100,000 and 1M orders into an empty table, into a table of as
+# many contacts, and more (about ten minutes; `make bench` ends with it too).
+IMPORT_BENCH_ORDERS ?= 10000 100000 1000000
 bench-import: install
-	$(BIN)/python -m bench.import_bench
+	$(BIN)/python -m bench.import_bench --orders $(IMPORT_BENCH_ORDERS)

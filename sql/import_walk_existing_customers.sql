@@ -7,7 +7,10 @@
 --   root_id bigint, id bigint, linked_id bigint, email text, phone_number text), one row
 --   per live contact of a touched customer; linked_id is its link as found (a root's too:
 --   NULL for a primary, the deleted primary's id for a root left by a deletion)
--- indexes: contact_pkey (the roots), contact_linked_id_idx (walk down)
+-- indexes: contact_pkey (each root), contact_linked_id_idx (each member's children): one
+--   probe per row, keyed by it (LATERAL), so that a small file into a large table reads
+--   only its customers (a join planned from estimates read the whole linked_id index at
+--   every step: 0.95 s for 10,000 orders into 1.5M contacts)
 -- locks: none beyond import_lock_contacts or import_lock_empty_tables
 CREATE TEMPORARY TABLE import_existing_member ON COMMIT DROP AS
 WITH RECURSIVE touched_root AS (
@@ -20,12 +23,22 @@ member AS (
     SELECT touched_root.label, touched_root.root_id, root.id, touched_root.root_linked_id AS linked_id,
            root.email, root.phone_number
     FROM touched_root
-    JOIN contact AS root ON root.id = touched_root.root_id
+    CROSS JOIN LATERAL (
+        SELECT contact.id, contact.email, contact.phone_number
+        FROM contact
+        WHERE contact.id = touched_root.root_id
+        LIMIT 1
+    ) AS root
     UNION ALL
     SELECT member.label, member.root_id, child.id, child.linked_id, child.email, child.phone_number
     FROM member
-    JOIN contact AS child ON child.linked_id = member.id
-    WHERE child.deleted_at IS NULL
+    CROSS JOIN LATERAL (
+        SELECT contact.id, contact.linked_id, contact.email, contact.phone_number
+        FROM contact
+        WHERE contact.linked_id = member.id
+          AND contact.deleted_at IS NULL
+        OFFSET 0
+    ) AS child
 )
 SELECT label, root_id, id, linked_id, email, phone_number
 FROM member;
