@@ -36,6 +36,11 @@ def with_caps(emails: int = 1000, phones: int = 1000, contacts: int = 1000):
                                                         auto_block_after=3))
 
 
+async def record_an_erasure(pool, emails: list[str], phones: list[str]) -> None:
+    for erased in identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), emails, phones):
+        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+
+
 async def test_spellings_of_one_number_import_as_one_customer_in_e164(connection, statements, pool):
     await run_import(connection, statements, HEADER + "doc@hillvalley.edu,+1 (415) 555-0100,2015-10-21T16:29:00Z\n"
                                                       "marty@hillvalley.edu,415-555-0100,2015-10-21T16:30:00Z\n"
@@ -131,8 +136,7 @@ async def test_orders_dated_before_an_erasure_of_their_values_are_skipped_and_la
 
 async def test_an_erased_phone_stored_before_the_region_was_set_is_recognised_in_e164_spelling(
         connection, statements, pool):
-    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), [], ["4155550100"])
-    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+    await record_an_erasure(pool, [], ["4155550100"])
 
     summary, _ = await run_import(connection, statements,
                                   HEADER + "doc@hillvalley.edu,(415) 555-0100,2015-10-21T16:29:00Z\n", rules=US_RULES)
@@ -141,8 +145,7 @@ async def test_an_erased_phone_stored_before_the_region_was_set_is_recognised_in
 
 
 async def test_without_the_suppression_key_an_import_against_erased_values_is_refused(connection, statements, pool):
-    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
-    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+    await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
 
     with pytest.raises(SuppressionKeyMissing):
         await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n",
@@ -166,8 +169,7 @@ async def test_an_unreadable_key_file_stops_no_import_while_the_suppression_list
 
 async def test_with_erased_values_on_record_an_unreadable_key_file_stops_the_import_saying_why(
         connection, statements, pool, database_url, tmp_path):
-    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
-    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+    await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
 
     with pytest.raises(SuppressionKeyMissing, match=f"{tmp_path}: Is a directory"):
         await run_import(connection, statements, HEADER + "doc@hillvalley.edu,5550123,\n",
@@ -225,23 +227,18 @@ async def test_an_erasure_of_other_values_while_the_import_plans_lets_it_finish(
     assert summary.contacts_created == 1
 
 
-async def record_an_erasure(pool, emails: list[str], phones: list[str]) -> None:
-    for erased in identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), emails, phones):
-        await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
-
-
-# With values on the suppression list as the import begins, it collects the file's values as
-# it reads them and hashes them in Python; with none, it hashes them in SQL once erasures appear.
-ERASURES_AS_THE_IMPORT_BEGINS = pytest.mark.parametrize(
-    "erasures_on_record", [False, True], ids=["list empty as the import begins", "list holding values"])
-
-
-@ERASURES_AS_THE_IMPORT_BEGINS
-async def test_an_erasure_while_the_file_is_read_rejects_the_orders_dated_before_it(
-        connection, statements, pool, database_url, erasures_on_record):
-    if erasures_on_record:
+@pytest.fixture(params=[False, True], ids=["list empty as the import begins", "list holding values"])
+async def erasures_as_the_import_begins(pool, request) -> None:
+    """The suppression list as the import begins: empty, or holding another value. With values
+    on it, the import collects the file's values as it reads them and hashes them in Python;
+    with none, it hashes them in SQL once erasures appear."""
+    if request.param:
         await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
 
+
+@pytest.mark.usefixtures("erasures_as_the_import_begins")
+async def test_an_erasure_while_the_file_is_read_rejects_the_orders_dated_before_it(
+        connection, statements, pool, database_url):
     summary = await import_with_progress(
         connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n"
                                          "marty@hillvalley.edu,5550124,1985-10-26T09:00:00Z\n",
@@ -251,12 +248,9 @@ async def test_an_erasure_while_the_file_is_read_rejects_the_orders_dated_before
     assert [row[1] for row in await table_rows(pool)] == ["marty@hillvalley.edu"]
 
 
-@ERASURES_AS_THE_IMPORT_BEGINS
+@pytest.mark.usefixtures("erasures_as_the_import_begins")
 async def test_a_phone_erased_as_typed_is_recognised_under_a_region_however_the_file_is_hashed(
-        connection, statements, pool, database_url, erasures_on_record):
-    if erasures_on_record:
-        await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
-
+        connection, statements, pool, database_url):
     summary = await import_with_progress(
         connection, statements, HEADER + "doc@hillvalley.edu,(415) 555-0100,2015-10-21T16:29:00Z\n",
         ErasingAtStep(database_url, FILE_READ, ([], ["4155550100"])), rules=US_RULES)
@@ -335,8 +329,7 @@ async def test_a_dry_run_rejects_what_the_import_rejects(connection, statements,
 
 async def test_an_erasure_while_the_import_plans_is_found_when_the_values_were_hashed_before_the_lock(
         connection, statements, pool, database_url):
-    [earlier] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
-    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", earlier)
+    await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
 
     with pytest.raises(ErasedWhilePlanning):
         await import_with_progress(connection, statements, HEADER + "doc@hillvalley.edu,5550123,1985-10-26T09:00:00Z\n",
@@ -347,8 +340,7 @@ async def test_an_erasure_while_the_import_plans_is_found_when_the_values_were_h
 
 async def test_an_import_with_another_key_than_the_suppression_list_was_written_with_is_refused(
         connection, statements, pool):
-    [erased] = identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), ["jennifer@hillvalley.edu"], [])
-    await pool.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())", erased)
+    await record_an_erasure(pool, ["jennifer@hillvalley.edu"], [])
     await pool.execute("INSERT INTO suppression_key_check (key_check) VALUES ($1)", key_check(b"another key"))
 
     with pytest.raises(SuppressionKeyMismatch):
