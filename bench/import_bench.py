@@ -50,6 +50,8 @@ BENCH_SUPPRESSION_KEY = "bench-suppression-key"
 # The last run imports a file of orders / LATER_FILE_SHARE orders into the table the
 # seeded run left.
 LATER_FILE_SHARE = 100
+# The fields of /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...
+STEAL_FIELD = 7
 US_AREA_CODES = (212, 312, 415, 617, 646, 702, 718, 805, 917, 303)
 
 
@@ -144,12 +146,9 @@ def run_import(database_url: str, path: Path, table: str, orders: int, phone_reg
     stolen = None
     if cpu_before and cpu_after:
         spent = [after - before for before, after in zip(cpu_before, cpu_after)]
-        stolen = spent[STEAL_FIELD] / sum(spent) if sum(spent) else 0.0
+        total = sum(spent)
+        stolen = spent[STEAL_FIELD] / total if total else 0.0
     return ImportRun(table, orders, created, seconds, stolen)
-
-
-# The fields of /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...
-STEAL_FIELD = 7
 
 
 def cpu_times() -> list[int] | None:
