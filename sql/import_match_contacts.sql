@@ -4,7 +4,7 @@
 -- lock_roots does. An identifier found here was seen before the file: no order
 -- creates a contact for it.
 -- returns: nothing; creates the temporary table import_known
---   (node_id bigint, root_id bigint, root_created_at timestamptz, root_linked_id bigint),
+--   (node_id bigint, root_id bigint, root_linked_id bigint),
 --   one row per identifier and root holding it; root_linked_id is the root's link as
 --   found (NULL for a primary), which import_relink_contacts records when it changes
 -- indexes: contact_email_live_idx, contact_phone_number_live_idx (matched; or hash
@@ -13,13 +13,13 @@
 -- locks: none beyond import_lock_contacts or import_lock_empty_tables
 CREATE TEMPORARY TABLE import_known ON COMMIT DROP AS
 WITH RECURSIVE matched AS MATERIALIZED (
-    SELECT identifier.node_id, contact.id, contact.linked_id, contact.created_at
+    SELECT identifier.node_id, contact.id, contact.linked_id
     FROM import_identifier AS identifier
     JOIN contact ON contact.email = identifier.value
     WHERE identifier.kind = 'email'
       AND contact.deleted_at IS NULL
     UNION ALL
-    SELECT identifier.node_id, contact.id, contact.linked_id, contact.created_at
+    SELECT identifier.node_id, contact.id, contact.linked_id
     FROM import_identifier AS identifier
     JOIN contact ON contact.phone_number = identifier.value
     WHERE identifier.kind = 'phone'
@@ -28,13 +28,13 @@ WITH RECURSIVE matched AS MATERIALIZED (
 -- From each matched contact up linked_id to any depth, one live parent per step (a
 -- probe of the primary key, whatever the table's size); UNION ends the walk on cycles.
 ancestry AS (
-    SELECT DISTINCT id AS start_id, id, linked_id, created_at
+    SELECT DISTINCT id AS start_id, id, linked_id
     FROM matched
     UNION
-    SELECT ancestry.start_id, parent.id, parent.linked_id, parent.created_at
+    SELECT ancestry.start_id, parent.id, parent.linked_id
     FROM ancestry
     CROSS JOIN LATERAL (
-        SELECT contact.id, contact.linked_id, contact.created_at
+        SELECT contact.id, contact.linked_id
         FROM contact
         WHERE contact.id = ancestry.linked_id
           AND contact.deleted_at IS NULL
@@ -43,7 +43,7 @@ ancestry AS (
 ),
 -- A root has no live parent: none, or none the walk found above it.
 roots AS (
-    SELECT start_id, id, created_at, linked_id
+    SELECT start_id, id, linked_id
     FROM ancestry
     WHERE NOT EXISTS (
         SELECT FROM ancestry AS parent
@@ -51,7 +51,6 @@ roots AS (
           AND parent.id = ancestry.linked_id
     )
 )
-SELECT DISTINCT matched.node_id, roots.id AS root_id, roots.created_at AS root_created_at,
-       roots.linked_id AS root_linked_id
+SELECT DISTINCT matched.node_id, roots.id AS root_id, roots.linked_id AS root_linked_id
 FROM matched
 JOIN roots ON roots.start_id = matched.id;

@@ -10,10 +10,10 @@
 -- locks: none (temporary tables of this session)
 CREATE TEMPORARY TABLE import_customer ON COMMIT DROP AS
 WITH candidate AS (
-    SELECT DISTINCT identifier.label, known.root_id AS id, known.root_created_at AS created_at
-    FROM import_known AS known
-    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
-    WHERE NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = identifier.label)
+    SELECT root.label, root.id, root.created_at
+    FROM import_existing_member AS root
+    WHERE root.id = root.root_id
+      AND NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = root.label)
     UNION ALL
     SELECT label, $1::bigint + ordinal - 1, created_at
     FROM import_new_contact

@@ -7,10 +7,10 @@
 -- indexes: none (temporary tables)
 -- locks: none (temporary tables of this session)
 WITH touched AS (
-    SELECT DISTINCT identifier.label, known.root_id
-    FROM import_known AS known
-    JOIN import_identifier AS identifier ON identifier.node_id = known.node_id
-    WHERE NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = identifier.label)
+    SELECT root.label, root.root_id
+    FROM import_existing_member AS root
+    WHERE root.id = root.root_id
+      AND NOT EXISTS (SELECT FROM import_oversized_customer AS oversized WHERE oversized.label = root.label)
 )
 SELECT
     (SELECT count(*) FROM import_new_contact) AS contacts_created,
