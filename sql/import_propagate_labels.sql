@@ -5,7 +5,8 @@
 -- logarithmic number of rounds instead of one round per link). Labels only decrease
 -- and always name a node of the same component, so when a round changes nothing every
 -- node of a component holds its smallest node id. The caller runs rounds 1, 2, ...
--- until one updates no row; round 1 starts from every node (round 0).
+-- until one updates no row; round 1 starts from the nodes of round 0 (import_find_identifiers,
+-- import_link_customers).
 -- $1 round integer: this round's number; nodes changed in round $1 - 1 offer their labels
 -- returns: nothing; the command tag counts the nodes whose label changed
 -- indexes: import_edge (neighbour_id), import_identifier (node_id) (import_index_graph,
