@@ -90,10 +90,10 @@ STATEMENT_ORDER = (
     "import_create_identifier_hmac", "import_snapshot_erasures", "import_create_suppression_key",
     "import_hash_file_identifiers", "import_analyze_erasures", "import_skip_erased_orders",
     "import_find_sightings", "import_link_orders", "import_find_identifiers",
-    "import_index_graph", "import_index_identifiers", "import_analyze_plan",
+    "import_index_identifiers", "import_analyze_plan",
     "import_find_empty_tables", "import_lock_empty_tables", "import_lock_contacts",
     "import_refresh_erasures", "import_match_contacts", "import_analyze_known", "import_link_customers",
-    "import_propagate_labels", "import_walk_existing_customers",
+    "import_index_graph", "import_propagate_labels", "import_walk_existing_customers",
     "import_find_oversized_customers", "import_reject_oversized_orders",
     "import_plan_contacts", "import_summarize",
     "import_reserve_ids", "import_plan_customers", "import_list_rebuilt_indexes_and_keys", "import_insert_contacts",
@@ -238,8 +238,8 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
                 rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
         progress.step("finding first sightings")
         for statement in (statements.import_find_sightings, statements.import_link_orders,
-                          statements.import_find_identifiers, statements.import_index_graph,
-                          statements.import_index_identifiers, statements.import_analyze_plan):
+                          statements.import_find_identifiers, statements.import_index_identifiers,
+                          statements.import_analyze_plan):
             await connection.execute(statement.text)
         empty_tables: list[str] = []
         if not dry_run:
@@ -253,7 +253,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
                         "a customer whose values the file holds was erased while the import planned")
         progress.step("matching existing customers")
         for statement in (statements.import_match_contacts, statements.import_analyze_known,
-                          statements.import_link_customers):
+                          statements.import_link_customers, statements.import_index_graph):
             await connection.execute(statement.text)
         await _propagate_labels(connection, statements, progress)
         await connection.execute(statements.import_walk_existing_customers.text)

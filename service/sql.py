@@ -77,7 +77,6 @@ class Statements:
     import_find_sightings: Statement
     import_link_orders: Statement
     import_find_identifiers: Statement
-    import_index_graph: Statement
     import_index_identifiers: Statement
     import_analyze_plan: Statement
     import_find_empty_tables: Statement
@@ -87,6 +86,7 @@ class Statements:
     import_match_contacts: Statement
     import_analyze_known: Statement
     import_link_customers: Statement
+    import_index_graph: Statement
     import_propagate_labels: Statement
     import_walk_existing_customers: Statement
     import_find_oversized_customers: Statement
