@@ -5,7 +5,8 @@
 -- smallest of its customers', for a value that several roots hold: found only where a
 -- deleted primary left two), and one whose label falls joins the frontier of round 1
 -- (round 0). What import_propagate_labels relies on still holds: a node outside the
--- frontier holds a label no larger than any of its neighbours'. Across a star every
+-- frontier holds a label no smaller than any of its neighbours' (it has nothing to offer
+-- them). Across a star every
 -- identifier now holds its customer's label, or a smaller one that it took here and will
 -- pass on; along the file's edges nothing changed for a node whose label did not fall
 -- (see import_find_identifiers). So when the file brings little new (the same orders

@@ -153,3 +153,20 @@ async def test_two_customers_left_by_a_deleted_primary_that_share_a_value_are_me
     assert await links(pool) == {1: None, 2: None, 3: 2, 4: 2}
     # 2, the oldest root, becomes the primary: its link to the deleted 1 goes, as /identify's merge does.
     assert await import_events(pool) == [("created_secondary", [4], 2), ("merged", [3, 2], 2), ("relinked", [2, 1], 2)]
+
+
+async def test_a_value_that_two_customers_left_by_a_deleted_primary_share_joins_every_value_of_both(
+        connection, statements, pool):
+    # Each customer's own email comes first in the file, the shared phone last: each customer
+    # offers the phone a label of its own, and it must take the smaller and pass it on, so
+    # that 2 (b) joins the customer of 3, the older root, instead of staying apart.
+    await seed_contacts(pool, "(1, 'a@x.io', '5550001', NULL, '2010-01-01Z', '2020-01-01Z'),"
+                              " (2, 'b@x.io', '5550009', 1, '2012-01-01Z', NULL),"
+                              " (3, 'c@x.io', '5550009', 1, '2011-01-01Z', NULL)")
+
+    await run_import(connection, statements, HEADER + "b@x.io,,2013-01-01T00:00:00Z\n"
+                                                      "c@x.io,,2014-01-01T00:00:00Z\n"
+                                                      ",5550009,2015-01-01T00:00:00Z\n")
+
+    assert await links(pool) == {1: None, 2: 3, 3: None}
+    assert await import_events(pool) == [("merged", [2, 3], 3), ("relinked", [3, 1], 3)]
