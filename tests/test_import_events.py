@@ -140,21 +140,6 @@ async def test_a_root_left_by_a_deleted_primary_is_merged_into_an_older_imported
     assert await import_events(pool) == [("created_primary", [4], 4), ("merged", [2, 4], 4)]
 
 
-async def test_two_customers_left_by_a_deleted_primary_that_share_a_value_are_merged_when_an_order_gives_it(
-        connection, statements, pool):
-    # 2 and 3 share a phone but have no primary in common since 1 was deleted: two roots hold it.
-    await seed_contacts(pool, "(1, 'a@x.io', '5550001', NULL, '2010-01-01Z', '2020-01-01Z'),"
-                              " (2, 'b@x.io', '5550009', 1, '2011-01-01Z', NULL),"
-                              " (3, 'c@x.io', '5550009', 1, '2012-01-01Z', NULL)")
-
-    await run_import(connection, statements, HEADER + "c@x.io,5559999,2013-01-01T00:00:00Z\n"
-                                                      ",5550009,2014-01-01T00:00:00Z\n")
-
-    assert await links(pool) == {1: None, 2: None, 3: 2, 4: 2}
-    # 2, the oldest root, becomes the primary: its link to the deleted 1 goes, as /identify's merge does.
-    assert await import_events(pool) == [("created_secondary", [4], 2), ("merged", [3, 2], 2), ("relinked", [2, 1], 2)]
-
-
 async def test_a_value_that_two_customers_left_by_a_deleted_primary_share_joins_every_value_of_both(
         connection, statements, pool):
     # Each customer's own email comes first in the file, the shared phone last: each customer
