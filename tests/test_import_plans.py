@@ -6,18 +6,22 @@ orders sight a value first, say, is past estimating, and a guess far too small o
 minutes, where it now takes 1.5 s, for a million orders already imported and 20,000 new
 ones). Checked with auto_explain counting the rows of real imports: a first file into an
 empty table, and a second one in the state that made the slow plan (mostly orders already
-imported, a few new customers). No Nested Loop may have compared more pairs of rows by its
-join filter alone than the file has orders; one whose inner side probes an index keyed by
-the outer row is a probe, whatever its filter then leaves out.
+imported, a few new customers), with an erasure on record, so that it also hashes the
+file's values and skips the erased customer's orders. No Nested Loop may have compared more
+pairs of rows by its join filter alone than the file has orders; one whose inner side probes
+an index keyed by the outer row is a probe, whatever its filter then leaves out.
 """
 
 from __future__ import annotations
 
+import asyncpg
+
 from service.importer import IMPORT_SERVER_SETTINGS
 from service.migrations import apply_migrations
 from service.sql import Statements
+from service.suppression import identifier_hmacs
 
-from .conftest import scratch_database
+from .conftest import TEST_SUPPRESSION_KEY, scratch_database
 from .test_import import run_import
 from .test_plans import auto_explain_available, plan_nodes, plans_of  # noqa: F401 (fixtures)
 
@@ -34,6 +38,17 @@ def orders_of(customers: range) -> str:
         lines.append(f"c{n}@plans.test,1{n},2020-01-01T00:00:00+00:00")
         lines.append(f"c{n}@plans.test,2{n},2020-02-01T00:00:00+00:00")
     return "\n".join(lines) + "\n"
+
+
+async def record_erasure_of(database_url: str, email: str) -> None:
+    """The email on the suppression list, erased now: a new customer of the second file, whose
+    orders (dated before) the import skips."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())",
+                                 identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), [email], [])[0])
+    finally:
+        await connection.close()
 
 
 def pair_by_pair_joins(plan: dict, orders: int) -> list[str]:
@@ -61,10 +76,14 @@ async def test_a_first_file_and_a_second_one_into_the_table_it_filled_join_no_ro
             url, lambda connection, statements: run_import(connection, statements, first_file),
             COUNTING_SESSION)
         second_file = orders_of(range(FIRST_FILE_CUSTOMERS + NEW_CUSTOMERS))
+        await record_erasure_of(url, f"c{FIRST_FILE_CUSTOMERS}@plans.test")
         second_plans = await plans_of(
             url, lambda connection, statements: run_import(connection, statements, second_file),
             COUNTING_SESSION)
 
     assert first_plans and second_plans, "auto_explain reported no plan"
+    skipping_erased = Statements.load().import_skip_erased_orders.text.strip().splitlines()[0]
+    assert any(plan["Query Text"].strip().startswith(skipping_erased) for plan in second_plans), \
+        "the second import did not look for orders of erased customers"
     assert pair_by_pair_plans(first_plans, orders=2 * FIRST_FILE_CUSTOMERS) == {}
     assert pair_by_pair_plans(second_plans, orders=2 * (FIRST_FILE_CUSTOMERS + NEW_CUSTOMERS)) == {}
