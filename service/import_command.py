@@ -10,7 +10,7 @@ import asyncpg
 
 from .config import Settings
 from .exporter import export_file
-from .importer import ErasedWhilePlanning, SuppressionKeyMissing, import_file
+from .importer import STALLED_IMPORT_TIMEOUT, ConnectionLost, ErasedWhilePlanning, SuppressionKeyMissing, import_file
 from .order_file import UnreadableFile
 from .suppression import SuppressionKeyMismatch
 
@@ -41,6 +41,10 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
     except ErasedWhilePlanning:
         return _fail("a customer holding values of the file was erased while the import planned; nothing "
                      "imported: run it again")
+    except ConnectionLost:
+        return _fail("the connection to the database was lost (the server restarted, or it ended the import's session "
+                     f"after the import stalled for {STALLED_IMPORT_TIMEOUT}, say suspended with Ctrl-Z, to release "
+                     "its lock); nothing imported")
     except KeyboardInterrupt:
         return _fail("interrupted; nothing imported", status=130)
     print(summary.report())

@@ -63,6 +63,8 @@ from .sql import Statements
 from .suppression import (FileIdentifierHasher, SuppressionKeyMismatch, existing_suppression_key, hmac_pads,
                           key_check)
 
+# How long the import may stay idle in its transaction (see IMPORT_SERVER_SETTINGS).
+STALLED_IMPORT_TIMEOUT = "30s"
 # The import's own session: no statement timeout (it runs for seconds), room in memory
 # for sorting and hashing a million orders, and temporary tables kept in local buffers.
 # temp_buffers only takes effect before the session first touches a temporary table.
@@ -80,6 +82,11 @@ IMPORT_SERVER_SETTINGS = {
     # their locks for milliseconds, and, into an empty table, every reader of the two tables
     # too (sql/import_lock_empty_tables.sql).
     "lock_timeout": "10s",
+    # An import stalled between two statements, say suspended with Ctrl-Z while it holds its
+    # lock on contact, would make /identify's writes wait until it is resumed: the server ends
+    # its session after this long idle in its transaction, which rolls it back and releases
+    # the lock. Between its statements the import only handles what the last one returned.
+    "idle_in_transaction_session_timeout": STALLED_IMPORT_TIMEOUT,
 }
 STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "phone_number_problem", "created_at")
 # Every import_* statement in the order import_orders runs them; each relies on the
@@ -112,6 +119,11 @@ class SuppressionKeyMissing(RuntimeError):
 
 class ErasedWhilePlanning(RuntimeError):
     """A customer was erased while the import planned, and the plan holds orders dated before it."""
+
+
+class ConnectionLost(RuntimeError):
+    """The database ended the import's connection: the server restarted or went away, or it
+    ended a session that stalled (STALLED_IMPORT_TIMEOUT). The transaction was rolled back."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,11 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
                     return await import_orders(connection, statements, orders,
                                                RejectsFile(rejects_stream), rules=rules, dry_run=dry_run,
                                                progress=progress)
+                except Exception as error:
+                    # Closed: by the server, or by _rollback, which could not roll back on it.
+                    if connection.is_closed():
+                        raise ConnectionLost(str(error)) from error
+                    raise
                 finally:
                     await connection.close()
     finally:
@@ -458,7 +475,8 @@ async def _rollback(connection: asyncpg.Connection, transaction) -> None:
         return
     try:
         await transaction.rollback()
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+        # InternalClientError: the server's goodbye read midway through the next statement.
         connection.terminate()
 
 

@@ -169,6 +169,64 @@ async def test_ctrl_c_while_orders_are_read_stops_the_reading(pool, database_url
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
+IMPORT_SESSION = ("SELECT pid, state FROM pg_stat_activity"
+                  " WHERE application_name = 'identity-import' AND datname = current_database()")
+HOLDS_THE_LOCK = ("SELECT granted FROM pg_locks WHERE pid = $1 AND locktype = 'relation'"
+                  " AND relation = 'contact'::regclass AND mode = 'ExclusiveLock'")
+
+
+async def until(condition, what: str) -> None:
+    """Wait (boundedly: 10 s) until `condition()` is true."""
+    for _ in range(200):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never saw {what}")
+
+
+async def test_an_import_stopped_while_it_holds_its_lock_fails_cleanly_once_its_session_is_ended(
+        pool, database_url, tmp_path):
+    # The import waits for a write in flight, is stopped (Ctrl-Z), and gets its lock; its
+    # session, idle in its transaction, is then ended as the server ends it after
+    # idle_in_transaction_session_timeout (30 s, too long to wait for here).
+    await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
+    (tmp_path / "orders.csv").write_text(ORDERS)
+    writing = await pool.acquire()
+    transaction = writing.transaction()
+    await transaction.start()
+    await writing.execute("INSERT INTO contact (email) VALUES ('marty@hillvalley.edu')")
+    process = start_import(database_url, str(tmp_path / "orders.csv"), tmp_path)
+    try:
+        session = None
+
+        async def waiting_for_the_lock():
+            nonlocal session
+            session = await pool.fetchrow(IMPORT_SESSION)
+            return session is not None and await pool.fetchval(HOLDS_THE_LOCK, session["pid"]) is False
+
+        await until(waiting_for_the_lock, "the import waiting for its lock")
+        process.send_signal(signal.SIGSTOP)
+        await transaction.commit()
+
+        async def idle_holding_the_lock():
+            return (await pool.fetchval(HOLDS_THE_LOCK, session["pid"])
+                    and (await pool.fetchrow(IMPORT_SESSION))["state"] == "idle in transaction")
+
+        await until(idle_holding_the_lock, "the stopped import holding its lock")
+        assert await pool.fetchval("SELECT pg_terminate_backend($1)", session["pid"])
+        process.send_signal(signal.SIGCONT)
+        await asyncio.to_thread(process.wait, timeout=60)
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+        await pool.release(writing)
+
+    assert process.returncode == 2, stderr
+    assert "the connection to the database was lost" in stderr and "nothing imported" in stderr
+    assert await pool.fetchval("SELECT array_agg(email ORDER BY id) FROM contact") == [
+        "doc@hillvalley.edu", "marty@hillvalley.edu"]
+
+
 def orders_text(customers: range, *, header: bool = True) -> str:
     return ("email,phoneNumber\n" if header else "") + "".join(f"o{n}@shop.test,{n}\n" for n in customers)
 
