@@ -10,7 +10,9 @@ import asyncpg
 
 from .config import Settings
 from .exporter import export_file
-from .importer import STALLED_IMPORT_TIMEOUT, ConnectionLost, ErasedWhilePlanning, SuppressionKeyMissing, import_file
+from .cli import one_line
+from .importer import (IDLE_IN_TRANSACTION_SECONDS, CommitInDoubt, ErasedWhilePlanning, ImportConnectionLost,
+                       SuppressionKeyMissing, import_file)
 from .order_file import UnreadableFile
 from .suppression import SuppressionKeyMismatch
 
@@ -41,10 +43,14 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
     except ErasedWhilePlanning:
         return _fail("a customer holding values of the file was erased while the import planned; nothing "
                      "imported: run it again")
-    except ConnectionLost:
-        return _fail("the connection to the database was lost (the server restarted, or it ended the import's session "
-                     f"after the import stalled for {STALLED_IMPORT_TIMEOUT}, say suspended with Ctrl-Z, to release "
-                     "its lock); nothing imported")
+    except ImportConnectionLost as lost:
+        return _fail(f"the connection to the database was lost ({one_line(lost.__cause__)}); nothing imported: "
+                     "run it again (the server ends an import's session idle in its transaction for "
+                     f"{IDLE_IN_TRANSACTION_SECONDS} s, say suspended with Ctrl-Z)", status=1)
+    except CommitInDoubt as lost:
+        return _fail(f"the connection to the database was lost as the import committed ({one_line(lost.__cause__)}): "
+                     "it may or may not have been written; importing the file again is safe either way, since it "
+                     "creates nothing that is already there", status=1)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing imported", status=130)
     print(summary.report())

@@ -63,8 +63,9 @@ from .sql import Statements
 from .suppression import (FileIdentifierHasher, SuppressionKeyMismatch, existing_suppression_key, hmac_pads,
                           key_check)
 
-# How long the import may stay idle in its transaction (see IMPORT_SERVER_SETTINGS).
-STALLED_IMPORT_TIMEOUT = "30s"
+# How long the import's session may sit idle in its transaction before the server ends it
+# (see IMPORT_SERVER_SETTINGS).
+IDLE_IN_TRANSACTION_SECONDS = 30
 # The import's own session: no statement timeout (it runs for seconds), room in memory
 # for sorting and hashing a million orders, and temporary tables kept in local buffers.
 # temp_buffers only takes effect before the session first touches a temporary table.
@@ -82,11 +83,13 @@ IMPORT_SERVER_SETTINGS = {
     # their locks for milliseconds, and, into an empty table, every reader of the two tables
     # too (sql/import_lock_empty_tables.sql).
     "lock_timeout": "10s",
-    # An import stalled between two statements, say suspended with Ctrl-Z while it holds its
-    # lock on contact, would make /identify's writes wait until it is resumed: the server ends
-    # its session after this long idle in its transaction, which rolls it back and releases
-    # the lock. Between its statements the import only handles what the last one returned.
-    "idle_in_transaction_session_timeout": STALLED_IMPORT_TIMEOUT,
+    # An import stopped between two statements (suspended with Ctrl-Z, say) keeps its
+    # transaction; once it holds its lock on contact, /identify's writes fail until it is
+    # resumed. The server ends a session idle in its transaction this long, which rolls it
+    # back and releases the lock. It counts in the whole transaction, but reading the file
+    # is not idle (the COPY is under way), and between statements the import only handles
+    # what the last one returned (a million rejected lines are written in about 2.5 s).
+    "idle_in_transaction_session_timeout": f"{IDLE_IN_TRANSACTION_SECONDS}s",
 }
 STAGED_COLUMNS = ("line", "email", "phone_number", "phone_number_as_typed", "phone_number_problem", "created_at")
 # Every import_* statement in the order import_orders runs them; each relies on the
@@ -121,9 +124,20 @@ class ErasedWhilePlanning(RuntimeError):
     """A customer was erased while the import planned, and the plan holds orders dated before it."""
 
 
-class ConnectionLost(RuntimeError):
-    """The database ended the import's connection: the server restarted or went away, or it
-    ended a session that stalled (STALLED_IMPORT_TIMEOUT). The transaction was rolled back."""
+class ImportConnectionLost(RuntimeError):
+    """The connection broke before the import committed (the server restarted or went away, the
+    network failed, or the server ended a session idle in its transaction for
+    IDLE_IN_TRANSACTION_SECONDS): nothing was written. Raised from asyncpg's error."""
+
+
+class CommitInDoubt(RuntimeError):
+    """The connection broke while the import committed: whether it was written is unknown.
+    Raised from asyncpg's error."""
+
+
+# What asyncpg raises when the connection breaks under a call, before an answer (OSError: the
+# socket's own). An answer from the server, an error included, says what became of a COMMIT.
+CONNECTION_FAILURES = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresConnectionError, OSError)
 
 
 @dataclass(frozen=True)
@@ -217,7 +231,7 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
                 except Exception as error:
                     # Closed: by the server, or by _rollback, which could not roll back on it.
                     if connection.is_closed():
-                        raise ConnectionLost(str(error)) from error
+                        raise ImportConnectionLost(str(error)) from error
                     raise
                 finally:
                     await connection.close()
@@ -286,7 +300,10 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
     if dry_run:
         await transaction.rollback()
     else:
-        await transaction.commit()
+        try:
+            await transaction.commit()
+        except CONNECTION_FAILURES as error:
+            raise CommitInDoubt(str(error)) from error
     return ImportSummary(
         orders_read=read.orders,
         rejected=dict(rejects.counts),
@@ -475,8 +492,7 @@ async def _rollback(connection: asyncpg.Connection, transaction) -> None:
         return
     try:
         await transaction.rollback()
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
-        # InternalClientError: the server's goodbye read midway through the next statement.
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         connection.terminate()
 
 

@@ -3,6 +3,7 @@ their own audit trail; rejects, idempotence, dry runs, failures, and `run.py exp
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import csv
 import io
@@ -17,12 +18,14 @@ from service.import_progress import ImportProgress
 from service.check import violations_in
 from service.exporter import write_contacts
 from service.guardrails import Guardrails
-from service.importer import IMPORT_SERVER_SETTINGS, ImportRules, ImportSummary, RejectsFile, import_orders
+from service.importer import (IMPORT_SERVER_SETTINGS, CommitInDoubt, ImportRules, ImportSummary, RejectsFile,
+                              import_orders)
 from service.order_file import RejectedAs, read_orders
 from service.suppression import identifier_hmacs
 
 from .conftest import TEST_SUPPRESSION_KEY
 from .model import IdentityModel, ModelContact
+from .watched_connection import WatchedConnection
 
 IMPORTED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 # (as written in the file, normalized); None: the line is rejected for it.
@@ -483,6 +486,26 @@ async def test_a_failure_while_reading_leaves_the_table_as_it_was(connection, st
 
     assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
     assert await connection.fetchval("SELECT 1") == 1  # rolled back, not left in a failed transaction
+
+
+async def test_a_connection_lost_as_the_import_commits_is_reported_as_in_doubt(connection, statements, pool):
+    # Ended after the last write and before the COMMIT: this one was not written, but an import
+    # cannot tell that from a COMMIT that reached the server and whose answer was lost.
+    before = await pool.fetch("SELECT * FROM contact ORDER BY id")
+    pid = connection.get_server_pid()
+
+    async def end_the_session():
+        await pool.execute("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(200):  # bounded: 10 s at most
+            if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) == 0:
+                return
+            await asyncio.sleep(0.05)
+
+    with pytest.raises(CommitInDoubt):
+        await run_import(WatchedConnection(connection, statements.import_relink_contacts.text, after=end_the_session),
+                         statements, "email,phoneNumber\nmarty@hillvalley.edu,111\n")
+
+    assert await pool.fetch("SELECT * FROM contact ORDER BY id") == before
 
 
 async def test_export_writes_every_live_contact_with_the_api_names(connection, statements, pool, tmp_path):

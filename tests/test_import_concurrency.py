@@ -24,12 +24,11 @@ import pytest
 from service.check import violations_in
 from service.config import Settings
 from service.import_progress import ImportProgress
-from service.importer import IMPORT_SERVER_SETTINGS, STALLED_IMPORT_TIMEOUT, ImportRules, RejectsFile, import_orders
+from service.importer import IMPORT_SERVER_SETTINGS, ImportRules, RejectsFile, import_orders
 from service.order_file import read_orders
 
 from .test_concurrency import (  # noqa: F401  (clients and second_pool are fixtures)
     EMAILS, PHONES, PROJECT_ROOT, clients, connected_components, fire, random_requests, second_pool)
-from .test_import import as_csv, random_orders, run_import
 from .watched_connection import WatchedConnection
 
 ORDERS = 2000
@@ -146,34 +145,3 @@ async def test_run_py_check_finds_nothing_after_an_import_under_load(clients, po
 
     assert check.returncode == 0, check.stdout + check.stderr
     assert "0 violation(s)" in check.stdout
-
-
-async def test_an_import_stalled_while_it_holds_its_lock_is_ended_by_the_server_and_the_writes_go_on(
-        database_url, statements, pool):
-    """A stalled import (say suspended with Ctrl-Z) sits idle in its transaction, holding its
-    lock: the server ends its session after idle_in_transaction_session_timeout, which rolls it
-    back and releases the lock. Here 1 s instead of the import's STALLED_IMPORT_TIMEOUT."""
-    assert IMPORT_SERVER_SETTINGS["idle_in_transaction_session_timeout"] == STALLED_IMPORT_TIMEOUT
-    await pool.execute("INSERT INTO contact (email, phone_number) VALUES ('doc@hillvalley.edu', '5550123')")
-    importing = await asyncpg.connect(database_url, server_settings={
-        **IMPORT_SERVER_SETTINGS, "idle_in_transaction_session_timeout": "1s"})
-    # Bounded: were the import's session never ended, this write would wait for its lock forever.
-    writing = await asyncpg.connect(database_url, server_settings={"statement_timeout": "10s"})
-
-    async def write_while_the_import_stalls():
-        await writing.execute("INSERT INTO contact (email) VALUES ('marty@hillvalley.edu')")
-
-    try:
-        # Whichever error asyncpg reports first for the ended session (import_file turns it into
-        # ConnectionLost: test_import_command.py).
-        with pytest.raises(Exception):
-            await run_import(WatchedConnection(importing, statements.import_insert_contacts.text,
-                                               before=write_while_the_import_stalls),
-                             statements, as_csv(random_orders(3, 20)))
-        assert importing.is_closed()
-    finally:
-        await importing.close()
-        await writing.close()
-
-    assert await pool.fetchval("SELECT array_agg(email ORDER BY id) FROM contact") == [
-        "doc@hillvalley.edu", "marty@hillvalley.edu"]
