@@ -228,11 +228,6 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
                     return await import_orders(connection, statements, orders,
                                                RejectsFile(rejects_stream), rules=rules, dry_run=dry_run,
                                                progress=progress)
-                except Exception as error:
-                    # Closed: by the server, or by _rollback, which could not roll back on it.
-                    if connection.is_closed():
-                        raise ImportConnectionLost(str(error)) from error
-                    raise
                 finally:
                     await connection.close()
     finally:
@@ -294,8 +289,11 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         if not dry_run:
             progress.step(f"writing {planned['contacts_created']:,} contacts")
             await _write(connection, statements, planned["contacts_created"], empty_tables)
-    except BaseException:
+    except BaseException as error:
         await _rollback(connection, transaction)
+        # Closed: by the server, or by _rollback, which could not roll back on it.
+        if isinstance(error, Exception) and connection.is_closed():
+            raise ImportConnectionLost(str(error)) from error
         raise
     if dry_run:
         await transaction.rollback()

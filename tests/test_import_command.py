@@ -226,9 +226,14 @@ async def test_an_import_stopped_while_it_holds_its_lock_is_ended_by_the_server_
         process.send_signal(signal.SIGSTOP)
         await transaction.commit()
 
+        async def idle_holding_the_lock():
+            return (await pool.fetchval(IMPORT_SESSION_STATE, pid) == "idle in transaction"
+                    and await pool.fetchval(HOLDS_THE_LOCK, pid))
+
         async def gone():
             return await pool.fetchval(IMPORT_SESSION_STATE, pid) is None
 
+        await until(idle_holding_the_lock, "the stopped import holding its lock")
         await until(gone, "the stopped import's session ended")
         # Bounded: were the lock still held, this write would wait for as long as the import is stopped.
         later = await asyncpg.connect(database_url, server_settings={"statement_timeout": "10s"})
