@@ -3,7 +3,6 @@ their own audit trail; rejects, idempotence, dry runs, failures, and `run.py exp
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import csv
 import io
@@ -25,6 +24,7 @@ from service.suppression import identifier_hmacs
 
 from .conftest import TEST_SUPPRESSION_KEY
 from .model import IdentityModel, ModelContact
+from .polling import until
 from .watched_connection import WatchedConnection
 
 IMPORTED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -494,12 +494,12 @@ async def test_a_connection_lost_as_the_import_commits_is_reported_as_in_doubt(c
     before = await pool.fetch("SELECT * FROM contact ORDER BY id")
     pid = connection.get_server_pid()
 
+    async def gone():
+        return await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) == 0
+
     async def end_the_session():
         await pool.execute("SELECT pg_terminate_backend($1)", pid)
-        for _ in range(200):  # bounded: 10 s at most
-            if await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) == 0:
-                return
-            await asyncio.sleep(0.05)
+        await until(gone, "the import's session ended")
 
     with pytest.raises(CommitInDoubt):
         await run_import(WatchedConnection(connection, statements.import_relink_contacts.text, after=end_the_session),

@@ -14,6 +14,7 @@ import asyncpg
 
 from service.importer import IDLE_IN_TRANSACTION_SECONDS, IMPORT_SERVER_SETTINGS
 
+from .polling import until
 from .service_process import PROJECT_ROOT
 
 ORDERS = ("email,phoneNumber,createdAt\n"
@@ -178,15 +179,6 @@ IMPORT_SESSION = ("SELECT pid FROM pg_stat_activity"
                   " WHERE application_name = 'identity-import' AND datname = current_database()")
 HOLDS_THE_LOCK = ("SELECT granted FROM pg_locks WHERE pid = $1 AND locktype = 'relation'"
                   " AND relation = 'contact'::regclass AND mode = 'ExclusiveLock'")
-
-
-async def until(condition, what: str) -> None:
-    """Wait (boundedly: 10 s) until `condition()` is true."""
-    for _ in range(200):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never saw {what}")
 
 
 def start_import_idle_for_at_most(seconds: int, database_url: str, source: str) -> subprocess.Popen:
