@@ -19,10 +19,10 @@ import asyncpg
 from service.importer import IMPORT_SERVER_SETTINGS
 from service.migrations import apply_migrations
 from service.sql import Statements
-from service.suppression import identifier_hmacs
 
-from .conftest import TEST_SUPPRESSION_KEY, scratch_database
+from .conftest import scratch_database
 from .test_import import run_import
+from .test_import_protection import record_an_erasure
 from .test_plans import auto_explain_available, plan_nodes, plans_of  # noqa: F401 (fixtures)
 
 # The import's session, with auto_explain counting each plan's rows (not timing them).
@@ -45,8 +45,7 @@ async def record_erasure_of(database_url: str, email: str) -> None:
     orders (dated before) the import skips."""
     connection = await asyncpg.connect(database_url)
     try:
-        await connection.execute("INSERT INTO erased_identifier (identifier_hmac, erased_at) VALUES ($1, now())",
-                                 identifier_hmacs(TEST_SUPPRESSION_KEY.encode(), [email], [])[0])
+        await record_an_erasure(connection, [email], [])
     finally:
         await connection.close()
 
