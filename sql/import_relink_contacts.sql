@@ -7,7 +7,11 @@
 -- which no one else can have changed since: the contacts whose link must change are told
 -- from those, and only they are read from contact, by an array of their ids (one probe of
 -- the primary key each, however large the table; joined to the members, the planner read
--- the whole table to relink 155,379 of a million and a half). The events are
+-- the whole table to relink 155,379 of a million and a half). They are changed in id
+-- order, mostly that of the table's pages (contacts are written in id order) and that of
+-- its primary key: each page is read and each new key inserted next to the one before
+-- (3.4-3.5 s instead of 4.1-4.3 s for those 155,379 contacts, the contact rows alone).
+-- The events are
 -- /identify's: a demoted root is merged {itself, the new primary} (the new primary may be
 -- an imported contact older than it); any other contact whose link changes is relinked
 -- {itself, what it was linked to before}; the customer of each is the primary after the
@@ -24,6 +28,7 @@ WITH change AS (
     FROM import_existing_member AS member
     JOIN import_customer AS customer ON customer.label = member.label
     WHERE member.linked_id IS DISTINCT FROM NULLIF(customer.primary_id, member.id)
+    ORDER BY member.id
 ),
 relinked AS (
     UPDATE contact
