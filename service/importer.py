@@ -7,10 +7,11 @@ in one transaction, by the `import_*` statements of sql/ (STATEMENT_ORDER):
 
   1. the parsed, normalized orders are COPYed into a temporary table (rejected lines go
      to the rejects file), and, when the suppression list holds values, the keyed hashes
-     of their distinct values (collected as the file is read when the list held values as
-     the import began, else computed in SQL); blocked values are taken out of them, and
-     orders left with nothing usable, with a phone that is no number of the region and not
-     blocked, or dated before an erasure of one of their values, are rejected;
+     of their distinct values (hashed in a second process as the file is read when the
+     list held values as the import began, else computed in SQL); blocked values are
+     taken out of them, and orders left with nothing usable, with a phone that is no
+     number of the region and not blocked, or dated before an erasure of one of their
+     values, are rejected;
      the rest are ranked, and each value's first sighting found;
   2. the contact table is locked against other writers (not against readers; into an
      empty table that the import's user owns, against everyone: see 5); an erasure
@@ -55,13 +56,13 @@ import asyncpg
 
 from .config import Settings
 from .db import database
+from .file_hashes import FileIdentifierHasher
 from .guardrails import Guardrails, only_blocked_values
 from .import_progress import ImportProgress
 from .order_file import Order, Rejected, RejectedAs, read_orders
 from .region_phones import region_phones
 from .sql import Statements
-from .suppression import (FileIdentifierHasher, SuppressionKeyMismatch, existing_suppression_key, hmac_pads,
-                          key_check)
+from .suppression import SuppressionKeyMismatch, existing_suppression_key, hmac_pads, key_check
 
 # How long the import's session may sit idle in its transaction before the server ends it
 # (see IMPORT_SERVER_SETTINGS).
@@ -245,10 +246,10 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
     # its lock was granted, so each of its statements takes a fresh one.
     transaction = connection.transaction(isolation="repeatable_read" if dry_run else "read_committed")
     await transaction.start()
+    hasher = None
     try:
         await connection.execute(statements.import_create_orders.text)
-        # With values on the suppression list, the file's values are collected as it is read.
-        hasher = None
+        # With values on the suppression list, the file's values are hashed as it is read.
         if await connection.fetchval(statements.import_check_erasures_on_record.text):
             hasher = FileIdentifierHasher(await _suppression_key(connection, statements, rules))
         await connection.copy_records_to_table(
@@ -295,6 +296,9 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         if isinstance(error, Exception) and connection.is_closed():
             raise ImportConnectionLost(str(error)) from error
         raise
+    finally:
+        if hasher is not None:
+            hasher.close()
     if dry_run:
         await transaction.rollback()
     else:
@@ -337,12 +341,12 @@ async def _suppression_key(connection: asyncpg.Connection, statements: Statement
 
 async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements, rules: ImportRules,
                                  hasher: FileIdentifierHasher | None) -> None:
-    """The keyed hash of every value of the staged orders, into import_identifier_hmac: from the
-    values `hasher` collected while the file was read, or, when the suppression list was empty
-    as the import began (no hasher), computed in SQL."""
+    """The keyed hash of every value of the staged orders, into import_identifier_hmac: as `hasher`
+    hashed them while the file was read, or, when the suppression list was empty as the import
+    began (no hasher), computed in SQL."""
     if hasher is not None:
-        await connection.copy_records_to_table("import_identifier_hmac", records=hasher.entries(),
-                                               columns=("identifier", "identifier_hmac"))
+        await connection.copy_to_table("import_identifier_hmac", source=hasher.copy_data(),
+                                       columns=("identifier", "identifier_hmac"), format="binary")
     else:
         key = await _suppression_key(connection, statements, rules)
         await connection.execute(statements.import_create_suppression_key.text)
@@ -387,7 +391,7 @@ class _Tally:
 
 async def _staged(orders: Iterable[Order | Rejected], rejects: RejectsFile, progress: ImportProgress,
                   read: _Tally, hasher: FileIdentifierHasher | None) -> AsyncIterator[Order]:
-    """The valid orders, for COPY, their values collected by `hasher` when there is one;
+    """The valid orders, for COPY, their values handed to `hasher` when there is one;
     rejections go to the rejects file. Progress every
     PROGRESS_EVERY_ORDERS lines, and a turn of the event loop: COPY suspends only when the
     socket is full, and Ctrl-C (asyncio.run cancels the import) takes effect only where the

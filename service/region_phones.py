@@ -82,12 +82,14 @@ def region_phones(region: str) -> Iterator[RegionPhones]:
     to handle) and end with the import, or with this process if it is killed."""
     worker_count = len(os.sched_getaffinity(0))
     with ProcessPoolExecutor(max_workers=worker_count, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_worker_started) as workers:
+                             initializer=set_up_worker_signals) as workers:
         workers.submit(int).result()  # forks every worker now
         yield RegionPhones(region, workers, worker_count)
 
 
-def _worker_started() -> None:
+def set_up_worker_signals() -> None:
+    """In a process forked to work for the import: Ctrl-C is the import's to handle, and the
+    process ends when the import process does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Linux: the kernel sends SIGTERM when the import process dies, however it dies.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -4,7 +4,7 @@
 -- typed, since an erased customer may have stored either. Filled once the suppression list
 -- is found to hold values (import_snapshot_erasures, after the file is read, or
 -- import_refresh_erasures, under the lock): by the caller with COPY, from the values it
--- collected while reading the file when the list held values as the import began (these
+-- hashed while reading the file when the list held values as the import began (these
 -- include the values import_ignore_blocked_values takes out, which then join nothing);
 -- otherwise by import_hash_file_identifiers. The table is this session's only and
 -- dropped at commit or rollback.

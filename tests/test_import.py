@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import asyncpg
@@ -470,14 +471,16 @@ async def test_dry_run_reports_the_same_summary_and_writes_nothing(connection, s
     assert real.customers_merged == 1  # the two customers above share a customer in the file
 
 
+def failing_disk() -> Iterator[str]:
+    """The lines of a file whose disk fails after its first order."""
+    yield "email,phoneNumber\n"
+    yield "marty@hillvalley.edu,111\n"
+    raise OSError(5, "Input/output error")
+
+
 async def test_a_failure_while_reading_leaves_the_table_as_it_was(connection, statements, pool, identify):
     await identify({"email": "doc@hillvalley.edu", "phoneNumber": "111"})
     before = await pool.fetch("SELECT * FROM contact ORDER BY id")
-
-    def failing_disk():
-        yield "email,phoneNumber\n"
-        yield "marty@hillvalley.edu,111\n"
-        raise OSError(5, "Input/output error")
 
     with pytest.raises(OSError):
         await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT, ""),

@@ -14,8 +14,10 @@ import asyncpg
 
 from service.importer import IDLE_IN_TRANSACTION_SECONDS, IMPORT_SERVER_SETTINGS
 
+from .conftest import TEST_SUPPRESSION_KEY
 from .polling import until
 from .service_process import PROJECT_ROOT
+from .test_import_protection import record_an_erasure
 
 ORDERS = ("email,phoneNumber,createdAt\n"
           "doc@hillvalley.edu,5550123,1955-11-05T06:00:00-08:00\n"
@@ -118,8 +120,9 @@ async def import_under_way(pool) -> None:
         await asyncio.sleep(0.05)
 
 
-def start_import(database_url: str, source: str, cwd, **pipes) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+def start_import(database_url: str, source: str, cwd, settings: dict[str, str] | None = None,
+                 **pipes) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **(settings or {})}
     return subprocess.Popen([sys.executable, str(PROJECT_ROOT / "run.py"), "import", source], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **pipes)
 
@@ -172,6 +175,67 @@ async def test_ctrl_c_while_orders_are_read_stops_the_reading(pool, database_url
     assert "interrupted; nothing imported" in stderr
     assert (tmp_path / "import-rejects.csv").read_text().splitlines() == ["line,reason"]
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
+async def start_import_hashing_its_values(pool, database_url: str, cwd) -> tuple[subprocess.Popen, int]:
+    """An import reading standard input, with an erasure on record so that it hashes the file's
+    values in a process of its own; it and that process, once the import is under way."""
+    await record_an_erasure(pool, ["biff@hillvalley.edu"], [])
+    process = start_import(database_url, "-", cwd, settings={"SUPPRESSION_KEY": TEST_SUPPRESSION_KEY},
+                           stdin=subprocess.PIPE)
+    process.stdin.write(orders_text(range(5_000)))
+    process.stdin.flush()
+    await import_under_way(pool)
+
+    async def forked() -> bool:
+        return bool(children_of(process.pid))
+
+    await until(forked, "the import's hashing process")
+    [hashing] = children_of(process.pid)
+    return process, hashing
+
+
+def children_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+        return [int(child) for child in children.read().split()]
+
+
+def has_ended(pid: int) -> bool:
+    """Gone, or a zombie that no one has waited for yet."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+async def test_ctrl_c_during_an_import_that_hashes_its_values_also_ends_its_hashing_process(
+        pool, database_url, tmp_path):
+    process, hashing = await start_import_hashing_its_values(pool, database_url, tmp_path)
+
+    stderr = await interrupt_when_under_way(pool, process, then=process.stdin.close)
+
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing imported" in stderr
+    assert has_ended(hashing)
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
+async def test_an_import_killed_while_it_hashes_its_values_takes_its_hashing_process_with_it(
+        pool, database_url, tmp_path):
+    process, hashing = await start_import_hashing_its_values(pool, database_url, tmp_path)
+
+    process.kill()
+    process.wait()
+
+    async def hashing_ended() -> bool:
+        return has_ended(hashing)
+
+    try:
+        await until(hashing_ended, "the hashing process end")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hashing, signal.SIGKILL)
 
 
 IMPORT_SESSION_STATE = "SELECT state FROM pg_stat_activity WHERE pid = $1"

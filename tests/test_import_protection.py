@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from service.suppression import SuppressionKeyMismatch, identifier_hmacs, key_ch
 
 from .conftest import TEST_SUPPRESSION_KEY, settings_with
 from .test_import import (  # noqa: F401  (connection is a fixture)
-    DEFAULT_RULES, IMPORTED_AT, PROTECTED_RULES, as_csv, connection, protected_orders, run_import, table_rows)
+    DEFAULT_RULES, IMPORTED_AT, PROTECTED_RULES, as_csv, connection, failing_disk, protected_orders, run_import,
+    table_rows)
 
 US_RULES = replace(DEFAULT_RULES, phone_region="US")
 HEADER = "email,phoneNumber,createdAt\n"
@@ -132,6 +134,18 @@ async def test_orders_dated_before_an_erasure_of_their_values_are_skipped_and_la
     assert [line for line, _ in rejects_of(rejects)] == ["2", "3"]
     assert summary.rejected[RejectedAs.ERASED] == 2
     assert [(row[1], row[2]) for row in await table_rows(pool)] == [("jennifer@hillvalley.edu", None)]
+
+
+async def test_an_import_that_fails_while_its_values_are_hashed_leaves_no_hashing_process_behind(
+        connection, statements, pool):
+    await record_an_erasure(pool, ["biff@hillvalley.edu"], [])
+
+    with pytest.raises(OSError):
+        await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT, ""),
+                            RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False,
+                            progress=ImportProgress(None, io.StringIO()))
+
+    assert multiprocessing.active_children() == []
 
 
 async def test_an_erased_phone_stored_before_the_region_was_set_is_recognised_in_e164_spelling(

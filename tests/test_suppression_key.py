@@ -3,14 +3,16 @@ keyed hashes PostgreSQL computes from it for the import."""
 
 from __future__ import annotations
 
+import multiprocessing
 import secrets
 import stat
 
 import pytest
 
+from service import file_hashes
 from service.config import Settings
-from service.suppression import (FileIdentifierHasher, existing_suppression_key, hmac_pads, identifier_hmacs,
-                                 suppression_key)
+from service.file_hashes import FileIdentifierHasher, HashingEnded
+from service.suppression import existing_suppression_key, hmac_pads, identifier_hmacs, suppression_key
 
 
 def test_first_start_creates_a_key_file_only_its_owner_can_read(tmp_path):
@@ -56,17 +58,36 @@ async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key
 
 
 @KEYS
-async def test_a_file_s_values_are_hashed_once_each_as_the_suppression_list_holds_them(key):
+async def test_a_file_s_values_are_hashed_once_each_as_the_suppression_list_holds_them(key, pool, statements,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(file_hashes, "BLOCK_VALUES", 3)  # the repeated values come in later blocks
     hasher = FileIdentifierHasher(key)
-    hasher.add("doc@hillvalley.edu", "+14155550100", "4155550100")
-    hasher.add("élodie@hillvalley.edu", None, None)
-    hasher.add("doc@hillvalley.edu", None, "+14155550100")
+    try:
+        hasher.add("doc@hillvalley.edu", "+14155550100", "4155550100")
+        hasher.add("élodie@hillvalley.edu", None, None)
+        hasher.add("doc@hillvalley.edu", None, "+14155550100")
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute(statements.import_create_identifier_hmac.text)
+            await connection.copy_to_table("import_identifier_hmac", source=hasher.copy_data(), format="binary")
+            entries = await connection.fetch("SELECT identifier, identifier_hmac FROM import_identifier_hmac")
+    finally:
+        hasher.close()
 
-    entries = [entry async for entry in hasher.entries()]
-
-    assert sorted(entries) == sorted(zip(
+    assert sorted(map(tuple, entries)) == sorted(zip(
         ["email:doc@hillvalley.edu", "email:élodie@hillvalley.edu", "phone:+14155550100", "phone:4155550100"],
         identifier_hmacs(key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100", "4155550100"])))
+
+
+async def test_a_hashing_process_that_ended_early_fails_the_hashing_instead_of_hanging_it():
+    hasher = FileIdentifierHasher(b"test-suppression-key")
+    [hashing] = multiprocessing.active_children()
+    hashing.kill()
+    hashing.join()
+
+    with pytest.raises(HashingEnded, match="exit code -9"):
+        async for _ in hasher.copy_data():
+            pass
+    hasher.close()
 
 
 def test_the_import_reads_the_key_but_never_creates_one(tmp_path):
