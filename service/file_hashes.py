@@ -15,10 +15,11 @@ took 31.5-34.3 s instead of 31.9-34.7 s (median 32.6 s instead of 33.8 s).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import multiprocessing
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from multiprocessing.connection import Connection
 
 from .region_phones import set_up_worker_signals
@@ -42,22 +43,22 @@ class HashingEnded(RuntimeError):
 
 class FileIdentifierHasher:
     """The suppression list's entries for the values of a whole file, as identifier_hmacs computes
-    them: HMAC-SHA-256 of 'email:<email>' and 'phone:<phone>', once per distinct value.
+    them: HMAC-SHA-256 of 'email:<email>' and 'phone:<phone>', once per distinct value, in the
+    hashing process (see file_identifier_hasher). Used once the import has found entries on the
+    list and started it with the key; never started, it hashes nothing."""
 
-    The hashing process is forked when the import finds entries on the list, after it has
-    connected; it never touches the connection it holds a copy of, close() ends it before the
-    import lets go of that connection, and it ends with the import process however that dies.
-    """
-
-    def __init__(self, key: bytes):
+    def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self._pipe, child_end = context.Pipe()
-        self._process = context.Process(target=_hash_values, args=(child_end, *hmac_pads(key)),
+        self._process = context.Process(target=_hash_values, args=(child_end, self._pipe),
                                         name="identity-import-hashing", daemon=True)
         self._process.start()
         child_end.close()
         self._emails: list[str] = []
         self._phone_numbers: list[str] = []
+
+    def start(self, key: bytes) -> None:
+        self._send(hmac_pads(key))
 
     def add(self, email: str | None, phone_number: str | None, phone_number_as_typed: str | None) -> None:
         """Hand on an order's values (its phone in both spellings: see ContactDetails)."""
@@ -80,7 +81,7 @@ class FileIdentifierHasher:
         try:
             while piece := await asyncio.to_thread(self._pipe.recv_bytes):
                 yield piece
-        except EOFError:
+        except (EOFError, OSError):
             raise HashingEnded(f"the process hashing the file's values ended ({self._ended()})") from None
 
     def close(self) -> None:
@@ -88,9 +89,9 @@ class FileIdentifierHasher:
         self._process.join()
         self._pipe.close()
 
-    def _send(self, block: tuple[list[str], list[str]] | None) -> None:
+    def _send(self, message: object) -> None:
         try:
-            self._pipe.send(block)
+            self._pipe.send(message)
         except OSError:
             raise HashingEnded(f"the process hashing the file's values ended ({self._ended()})") from None
 
@@ -99,29 +100,49 @@ class FileIdentifierHasher:
         return f"exit code {self._process.exitcode}"
 
 
-def _hash_values(pipe: Connection, inner_pad: bytes, outer_pad: bytes) -> None:
-    """The hashing process: blocks of (emails, phones) until None, then every distinct value's row,
-    in pieces, and an empty piece. Each value's hash continues copies of the key's padded blocks,
-    hashed once (hmac_pads): half the time of an HMAC object per value."""
+@contextlib.contextmanager
+def file_identifier_hasher() -> Iterator[FileIdentifierHasher]:
+    """A FileIdentifierHasher for the length of an import. Its process is forked here, before the
+    import connects or starts a thread, as region_phones' workers are: it holds no copy of the
+    connection, and no lock another thread held. It ignores Ctrl-C (the import's to handle) and
+    ends with the import, or with this process if it is killed."""
+    hasher = FileIdentifierHasher()
+    try:
+        yield hasher
+    finally:
+        hasher.close()
+
+
+def _hash_values(pipe: Connection, parents_end: Connection) -> None:
+    """The hashing process: the key's padded blocks, then blocks of (emails, phones) until None,
+    then every distinct value's row, in pieces, and an empty piece. Each value's hash continues
+    copies of the padded blocks, hashed once (hmac_pads): half the time of an HMAC object per
+    value. The import ending first, however, is the end of its pipe: nothing to answer."""
+    parents_end.close()  # this process's copy of it, so that the pipe ends when the import does
     set_up_worker_signals()
-    inner_start, outer_start = hashlib.sha256(inner_pad), hashlib.sha256(outer_pad)
-    seen_emails: set[str] = set()
-    seen_phone_numbers: set[str] = set()
-    rows = bytearray(COPY_HEADER)
-    while (block := pipe.recv()) is not None:
-        emails, phone_numbers = block
-        for kind, values, seen in ((b"email:", emails, seen_emails), (b"phone:", phone_numbers, seen_phone_numbers)):
-            for value in values:
-                if value in seen:
-                    continue
-                seen.add(value)
-                identifier = kind + value.encode()
-                inner = inner_start.copy()
-                inner.update(identifier)
-                outer = outer_start.copy()
-                outer.update(inner.digest())
-                rows += ROW_START.pack(2, len(identifier)) + identifier + HMAC_LENGTH + outer.digest()
-    rows += COPY_TRAILER
-    for start in range(0, len(rows), ANSWER_PIECE_BYTES):
-        pipe.send_bytes(rows, start, min(ANSWER_PIECE_BYTES, len(rows) - start))
-    pipe.send_bytes(b"")
+    try:
+        inner_pad, outer_pad = pipe.recv()
+        inner_start, outer_start = hashlib.sha256(inner_pad), hashlib.sha256(outer_pad)
+        seen_emails: set[str] = set()
+        seen_phone_numbers: set[str] = set()
+        rows = bytearray(COPY_HEADER)
+        while (block := pipe.recv()) is not None:
+            emails, phone_numbers = block
+            for kind, values, seen in ((b"email:", emails, seen_emails),
+                                       (b"phone:", phone_numbers, seen_phone_numbers)):
+                for value in values:
+                    if value in seen:
+                        continue
+                    seen.add(value)
+                    identifier = kind + value.encode()
+                    inner = inner_start.copy()
+                    inner.update(identifier)
+                    outer = outer_start.copy()
+                    outer.update(inner.digest())
+                    rows += ROW_START.pack(2, len(identifier)) + identifier + HMAC_LENGTH + outer.digest()
+        rows += COPY_TRAILER
+        for start in range(0, len(rows), ANSWER_PIECE_BYTES):
+            pipe.send_bytes(rows, start, min(ANSWER_PIECE_BYTES, len(rows) - start))
+        pipe.send_bytes(b"")
+    except (EOFError, BrokenPipeError):
+        return

@@ -13,6 +13,7 @@ from .exporter import export_file
 from .cli import one_line
 from .importer import (IDLE_IN_TRANSACTION_SECONDS, CommitInDoubt, ErasedWhilePlanning, ImportConnectionLost,
                        SuppressionKeyMissing, import_file)
+from .file_hashes import HashingEnded
 from .order_file import UnreadableFile
 from .suppression import SuppressionKeyMismatch
 
@@ -51,6 +52,8 @@ def run_import(settings: Settings, source: str, *, rejects: str | None, dry_run:
         return _fail(f"the connection to the database was lost as the import committed ({one_line(lost.__cause__)}): "
                      "it may or may not have been written; importing the file again is safe either way, since it "
                      "creates nothing that is already there", status=1)
+    except HashingEnded as ended:
+        return _fail(f"{ended}; nothing imported: run it again", status=1)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing imported", status=130)
     print(summary.report())

@@ -56,7 +56,7 @@ import asyncpg
 
 from .config import Settings
 from .db import database
-from .file_hashes import FileIdentifierHasher
+from .file_hashes import FileIdentifierHasher, file_identifier_hasher
 from .guardrails import Guardrails, only_blocked_values
 from .import_progress import ImportProgress
 from .order_file import Order, Rejected, RejectedAs, read_orders
@@ -220,7 +220,9 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
     statements = Statements.load()
     progress = ImportProgress(total)
     try:
+        # The hashing process first: the region's pool of workers starts threads.
         with (lines, open(rejects_path, "w", encoding="utf-8", newline="") as rejects_stream,
+              file_identifier_hasher() if rules.suppression_key is not None else contextlib.nullcontext() as hasher,
               region_phones(rules.phone_region) if rules.phone_region else contextlib.nullcontext() as phones):
             async with database(settings) as database_url:
                 connection = await asyncpg.connect(database_url, server_settings=IMPORT_SERVER_SETTINGS)
@@ -228,7 +230,7 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
                     orders = read_orders(lines, imported_at, rules.phone_region, phones=phones)
                     return await import_orders(connection, statements, orders,
                                                RejectsFile(rejects_stream), rules=rules, dry_run=dry_run,
-                                               progress=progress)
+                                               progress=progress, hasher=hasher)
                 finally:
                     await connection.close()
     finally:
@@ -237,29 +239,34 @@ async def import_file(settings: Settings, source: str, rejects_path: Path, *, dr
 
 async def import_orders(connection: asyncpg.Connection, statements: Statements,
                         orders: Iterable[Order | Rejected], rejects: RejectsFile, *, rules: ImportRules,
-                        dry_run: bool, progress: ImportProgress) -> ImportSummary:
+                        dry_run: bool, progress: ImportProgress,
+                        hasher: FileIdentifierHasher | None = None) -> ImportSummary:
     """Stage, plan and (unless dry_run) write the orders, in one transaction on `connection`.
-    `orders` were read with rules.phone_region."""
+    `orders` were read with rules.phone_region. When the suppression list holds values, `hasher`
+    hashes the file's as it is read; without one, they are hashed in SQL."""
     started = time.perf_counter()
     read = _Tally()
     # A dry run plans from one snapshot; a real import must see every commit made before
     # its lock was granted, so each of its statements takes a fresh one.
     transaction = connection.transaction(isolation="repeatable_read" if dry_run else "read_committed")
     await transaction.start()
-    hasher = None
     try:
         await connection.execute(statements.import_create_orders.text)
         # With values on the suppression list, the file's values are hashed as it is read.
+        hashing = None
         if await connection.fetchval(statements.import_check_erasures_on_record.text):
-            hasher = FileIdentifierHasher(await _suppression_key(connection, statements, rules))
+            key = await _suppression_key(connection, statements, rules)
+            if hasher is not None:
+                hasher.start(key)
+                hashing = hasher
         await connection.copy_records_to_table(
-            "import_order", records=_staged(orders, rejects, progress, read, hasher), columns=STAGED_COLUMNS)
+            "import_order", records=_staged(orders, rejects, progress, read, hashing), columns=STAGED_COLUMNS)
         progress.step(f"read {read.orders:,} orders ({rejects.count:,} rejected); taking out blocked and erased values")
         await _leave_out_blocked_values(connection, statements, rejects)
         await connection.execute(statements.import_create_identifier_hmac.text)
         hashed = False
         if _count(await connection.execute(statements.import_snapshot_erasures.text)):
-            await _hash_file_identifiers(connection, statements, rules, hasher)
+            await _hash_file_identifiers(connection, statements, rules, hashing)
             hashed = True
             for line in await _skip_erased_orders(connection, statements):
                 rejects.add(Rejected(line, ERASED_REASON, RejectedAs.ERASED))
@@ -274,7 +281,7 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
             empty_tables = await _lock_contacts(connection, statements)
             if _count(await connection.execute(statements.import_refresh_erasures.text)):
                 if not hashed:  # the list was empty when the file had been read: hashed under the lock
-                    await _hash_file_identifiers(connection, statements, rules, hasher)
+                    await _hash_file_identifiers(connection, statements, rules, hashing)
                 if await _skip_erased_orders(connection, statements):
                     raise ErasedWhilePlanning(
                         "a customer whose values the file holds was erased while the import planned")
@@ -296,9 +303,6 @@ async def import_orders(connection: asyncpg.Connection, statements: Statements,
         if isinstance(error, Exception) and connection.is_closed():
             raise ImportConnectionLost(str(error)) from error
         raise
-    finally:
-        if hasher is not None:
-            hasher.close()
     if dry_run:
         await transaction.rollback()
     else:
@@ -343,7 +347,7 @@ async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Sta
                                  hasher: FileIdentifierHasher | None) -> None:
     """The keyed hash of every value of the staged orders, into import_identifier_hmac: as `hasher`
     hashed them while the file was read, or, when the suppression list was empty as the import
-    began (no hasher), computed in SQL."""
+    began, or the import has no hasher (no hasher here), computed in SQL."""
     if hasher is not None:
         await connection.copy_to_table("import_identifier_hmac", source=hasher.copy_data(),
                                        columns=("identifier", "identifier_hmac"), format="binary")

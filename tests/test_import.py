@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import pytest
 
+from service.file_hashes import file_identifier_hasher
 from service.import_progress import ImportProgress
 from service.check import violations_in
 from service.exporter import write_contacts
@@ -159,9 +160,11 @@ async def connection(database_url, pool):
 async def run_import(connection, statements, text: str, *, dry_run: bool = False,
                      rules: ImportRules = DEFAULT_RULES) -> tuple[ImportSummary, str]:
     rejects_stream = io.StringIO()
-    summary = await import_orders(
-        connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
-        RejectsFile(rejects_stream), rules=rules, dry_run=dry_run, progress=ImportProgress(None, io.StringIO()))
+    with file_identifier_hasher() as hasher:
+        summary = await import_orders(
+            connection, statements, read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
+            RejectsFile(rejects_stream), rules=rules, dry_run=dry_run, progress=ImportProgress(None, io.StringIO()),
+            hasher=hasher)
     return summary, rejects_stream.getvalue()
 
 

@@ -238,6 +238,20 @@ async def test_an_import_killed_while_it_hashes_its_values_takes_its_hashing_pro
             os.kill(hashing, signal.SIGKILL)
 
 
+async def test_an_import_whose_hashing_process_was_killed_fails_saying_so_and_imports_nothing(
+        pool, database_url, tmp_path):
+    process, hashing = await start_import_hashing_its_values(pool, database_url, tmp_path)
+
+    os.kill(hashing, signal.SIGKILL)
+    process.stdin.close()
+    await asyncio.to_thread(process.wait, timeout=60)
+
+    stderr = process.stderr.read()
+    assert process.returncode == 1, stderr
+    assert "the process hashing the file's values ended (exit code -9); nothing imported: run it again" in stderr
+    assert await pool.fetchval("SELECT count(*) FROM contact") == 0
+
+
 IMPORT_SESSION_STATE = "SELECT state FROM pg_stat_activity WHERE pid = $1"
 IMPORT_SESSION = ("SELECT pid FROM pg_stat_activity"
                   " WHERE application_name = 'identity-import' AND datname = current_database()")

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from service.customers import erase
+from service.file_hashes import file_identifier_hasher
 from service.guardrails import Guardrails
 from service.import_progress import ImportProgress
 from service.importer import ErasedWhilePlanning, ImportRules, RejectsFile, SuppressionKeyMissing, import_orders
@@ -140,10 +141,10 @@ async def test_an_import_that_fails_while_its_values_are_hashed_leaves_no_hashin
         connection, statements, pool):
     await record_an_erasure(pool, ["biff@hillvalley.edu"], [])
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError), file_identifier_hasher() as hasher:
         await import_orders(connection, statements, read_orders(failing_disk(), IMPORTED_AT, ""),
                             RejectsFile(io.StringIO()), rules=DEFAULT_RULES, dry_run=False,
-                            progress=ImportProgress(None, io.StringIO()))
+                            progress=ImportProgress(None, io.StringIO()), hasher=hasher)
 
     assert multiprocessing.active_children() == []
 
@@ -218,9 +219,11 @@ class ErasingAtStep(ImportProgress):
 
 async def import_with_progress(connection, statements, text: str, progress: ImportProgress,
                                rules: ImportRules = DEFAULT_RULES):
-    return await import_orders(connection, statements,
-                               read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
-                               RejectsFile(io.StringIO()), rules=rules, dry_run=False, progress=progress)
+    with file_identifier_hasher() as hasher:
+        return await import_orders(connection, statements,
+                                   read_orders(io.StringIO(text, newline=""), IMPORTED_AT, rules.phone_region),
+                                   RejectsFile(io.StringIO()), rules=rules, dry_run=False, progress=progress,
+                                   hasher=hasher)
 
 
 async def test_an_erasure_of_a_planned_order_while_the_import_plans_fails_it_and_writes_nothing(

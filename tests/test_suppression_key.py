@@ -11,7 +11,7 @@ import pytest
 
 from service import file_hashes
 from service.config import Settings
-from service.file_hashes import FileIdentifierHasher, HashingEnded
+from service.file_hashes import HashingEnded, file_identifier_hasher
 from service.suppression import existing_suppression_key, hmac_pads, identifier_hmacs, suppression_key
 
 
@@ -61,8 +61,8 @@ async def test_the_padded_key_gives_postgresql_the_same_hmac_as_python(pool, key
 async def test_a_file_s_values_are_hashed_once_each_as_the_suppression_list_holds_them(key, pool, statements,
                                                                                       monkeypatch):
     monkeypatch.setattr(file_hashes, "BLOCK_VALUES", 3)  # the repeated values come in later blocks
-    hasher = FileIdentifierHasher(key)
-    try:
+    with file_identifier_hasher() as hasher:
+        hasher.start(key)
         hasher.add("doc@hillvalley.edu", "+14155550100", "4155550100")
         hasher.add("élodie@hillvalley.edu", None, None)
         hasher.add("doc@hillvalley.edu", None, "+14155550100")
@@ -70,24 +70,31 @@ async def test_a_file_s_values_are_hashed_once_each_as_the_suppression_list_hold
             await connection.execute(statements.import_create_identifier_hmac.text)
             await connection.copy_to_table("import_identifier_hmac", source=hasher.copy_data(), format="binary")
             entries = await connection.fetch("SELECT identifier, identifier_hmac FROM import_identifier_hmac")
-    finally:
-        hasher.close()
 
     assert sorted(map(tuple, entries)) == sorted(zip(
         ["email:doc@hillvalley.edu", "email:élodie@hillvalley.edu", "phone:+14155550100", "phone:4155550100"],
         identifier_hmacs(key, ["doc@hillvalley.edu", "élodie@hillvalley.edu"], ["+14155550100", "4155550100"])))
 
 
-async def test_a_hashing_process_that_ended_early_fails_the_hashing_instead_of_hanging_it():
-    hasher = FileIdentifierHasher(b"test-suppression-key")
-    [hashing] = multiprocessing.active_children()
-    hashing.kill()
-    hashing.join()
+async def test_a_hashing_process_that_ended_before_it_was_started_fails_the_import_instead_of_hanging_it():
+    with file_identifier_hasher() as hasher:
+        [hashing] = multiprocessing.active_children()
+        hashing.kill()
+        hashing.join()
 
-    with pytest.raises(HashingEnded, match="exit code -9"):
-        async for _ in hasher.copy_data():
-            pass
-    hasher.close()
+        with pytest.raises(HashingEnded, match="exit code -9"):
+            hasher.start(b"test-suppression-key")
+
+
+async def test_a_hashing_process_that_fails_while_hashing_fails_the_import_instead_of_hanging_it():
+    with file_identifier_hasher() as hasher:
+        hasher.start(b"test-suppression-key")
+        hasher.add("doc@hillvalley.edu", None, None)
+        hasher.add("\udcff@hillvalley.edu", None, None)  # no UTF-8 for it: the hashing process raises
+
+        with pytest.raises(HashingEnded, match="exit code 1"):
+            async for _ in hasher.copy_data():
+                pass
 
 
 def test_the_import_reads_the_key_but_never_creates_one(tmp_path):
