@@ -5,11 +5,12 @@ keyed hashes (service/suppression.py), so it hashes every distinct email and pho
 file. Done in the import process, collecting the distinct values as the file was read and
 hashing them afterwards took about 1.7 s of its time for the 1M-order bench file (a million
 distinct values), on the core that reads the file. Here the import process only hands each
-block of values to a second process, forked for the purpose, which keeps the distinct ones,
-hashes each as it comes, on the other core while the file is read, and at the end answers
-with the rows of one binary COPY into import_identifier_hmac. Alternated three times with
-the import process doing it all, the bench's import of that file into the 1M-contact table
-took 31.5-34.3 s instead of 31.9-34.7 s (median 32.6 s instead of 33.8 s).
+block of values to a second process, forked for the purpose before the import connects
+(file_identifier_hasher), which keeps the distinct ones, hashes each as it comes, on the
+other core while the file is read, and at the end answers with the rows of one binary COPY
+into import_identifier_hmac. Alternated three times with the import process doing it all,
+the bench's import of that file into the 1M-contact table took 31.5-34.3 s instead of
+31.9-34.7 s (median 32.6 s instead of 33.8 s).
 """
 
 from __future__ import annotations
@@ -103,9 +104,9 @@ class FileIdentifierHasher:
 @contextlib.contextmanager
 def file_identifier_hasher() -> Iterator[FileIdentifierHasher]:
     """A FileIdentifierHasher for the length of an import. Its process is forked here, before the
-    import connects or starts a thread, as region_phones' workers are: it holds no copy of the
-    connection, and no lock another thread held. It ignores Ctrl-C (the import's to handle) and
-    ends with the import, or with this process if it is killed."""
+    import connects and before region_phones' workers start their threads: it holds no copy of
+    the connection, and no lock one of those threads held. It ignores Ctrl-C (the import's to
+    handle) and ends with the import, or with this process if it is killed."""
     hasher = FileIdentifierHasher()
     try:
         yield hasher
