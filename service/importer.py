@@ -346,8 +346,8 @@ async def _suppression_key(connection: asyncpg.Connection, statements: Statement
 async def _hash_file_identifiers(connection: asyncpg.Connection, statements: Statements, rules: ImportRules,
                                  hasher: FileIdentifierHasher | None) -> None:
     """The keyed hash of every value of the staged orders, into import_identifier_hmac: as `hasher`
-    hashed them while the file was read, or, when the suppression list was empty as the import
-    began, or the import has no hasher (no hasher here), computed in SQL."""
+    hashed them while the file was read; without one (the suppression list was empty as the
+    import began, or the import was given no hasher), computed in SQL."""
     if hasher is not None:
         await connection.copy_to_table("import_identifier_hmac", source=hasher.copy_data(),
                                        columns=("identifier", "identifier_hmac"), format="binary")
