@@ -37,6 +37,14 @@ def post_identify(port: int, body: bytes) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def is_alive(process: psutil.Process) -> bool:
+    """Running, and not a zombie that no one has waited for yet."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def postgres_processes(data_dir: Path) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["name", "cmdline"]):

@@ -11,12 +11,13 @@ import subprocess
 import sys
 
 import asyncpg
+import psutil
 
 from service.importer import IDLE_IN_TRANSACTION_SECONDS, IMPORT_SERVER_SETTINGS
 
 from .conftest import TEST_SUPPRESSION_KEY
 from .polling import until
-from .service_process import PROJECT_ROOT
+from .service_process import PROJECT_ROOT, is_alive
 from .test_import_protection import record_an_erasure
 
 ORDERS = ("email,phoneNumber,createdAt\n"
@@ -177,7 +178,7 @@ async def test_ctrl_c_while_orders_are_read_stops_the_reading(pool, database_url
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
-async def start_import_hashing_its_values(pool, database_url: str, cwd) -> tuple[subprocess.Popen, int]:
+async def start_import_hashing_its_values(pool, database_url: str, cwd) -> tuple[subprocess.Popen, psutil.Process]:
     """An import reading standard input, with an erasure on record so that it hashes the file's
     values in a process of its own; it and that process, once the import is under way."""
     await record_an_erasure(pool, ["biff@hillvalley.edu"], [])
@@ -188,25 +189,11 @@ async def start_import_hashing_its_values(pool, database_url: str, cwd) -> tuple
     await import_under_way(pool)
 
     async def forked() -> bool:
-        return bool(children_of(process.pid))
+        return bool(psutil.Process(process.pid).children())
 
     await until(forked, "the import's hashing process")
-    [hashing] = children_of(process.pid)
+    [hashing] = psutil.Process(process.pid).children()
     return process, hashing
-
-
-def children_of(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
-        return [int(child) for child in children.read().split()]
-
-
-def has_ended(pid: int) -> bool:
-    """Gone, or a zombie that no one has waited for yet."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 async def test_ctrl_c_during_an_import_that_hashes_its_values_also_ends_its_hashing_process(
@@ -217,7 +204,7 @@ async def test_ctrl_c_during_an_import_that_hashes_its_values_also_ends_its_hash
 
     assert process.returncode == 130, stderr
     assert "interrupted; nothing imported" in stderr
-    assert has_ended(hashing)
+    assert not is_alive(hashing)
     assert await pool.fetchval("SELECT count(*) FROM contact") == 0
 
 
@@ -229,20 +216,20 @@ async def test_an_import_killed_while_it_hashes_its_values_takes_its_hashing_pro
     process.wait()
 
     async def hashing_ended() -> bool:
-        return has_ended(hashing)
+        return not is_alive(hashing)
 
     try:
         await until(hashing_ended, "the hashing process end")
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(hashing, signal.SIGKILL)
+        with contextlib.suppress(psutil.Error):
+            hashing.kill()
 
 
 async def test_an_import_whose_hashing_process_was_killed_fails_saying_so_and_imports_nothing(
         pool, database_url, tmp_path):
     process, hashing = await start_import_hashing_its_values(pool, database_url, tmp_path)
 
-    os.kill(hashing, signal.SIGKILL)
+    hashing.kill()
     process.stdin.close()
     await asyncio.to_thread(process.wait, timeout=60)
 

@@ -16,7 +16,7 @@ import pytest
 
 from service.config import ConfigError, Settings
 
-from .service_process import PROJECT_ROOT, Service, postgres_processes, service_environment
+from .service_process import PROJECT_ROOT, Service, is_alive, postgres_processes, service_environment
 
 IDENTIFY = b'{"email": "lorraine@hillvalley.edu", "phoneNumber": "123456"}'
 # Enough connections that Linux's hash puts some on each of two workers' sockets
@@ -39,13 +39,6 @@ def workers_of(service: Service) -> list[psutil.Process]:
 def wait_until_serving(service: Service, workers: list[psutil.Process]) -> None:
     """The port answers as soon as the first worker listens; wait for all of them."""
     wait_until(lambda: all(f"worker {worker.pid} serving on" in service.output() for worker in workers))
-
-
-def is_alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def wait_until(condition, timeout: float = 20) -> None:
