@@ -83,7 +83,7 @@ class FileIdentifierHasher:
             while piece := await asyncio.to_thread(self._pipe.recv_bytes):
                 yield piece
         except (EOFError, OSError):
-            raise HashingEnded(f"the process hashing the file's values ended ({self._ended()})") from None
+            raise self._ended() from None
 
     def close(self) -> None:
         self._process.terminate()
@@ -94,11 +94,11 @@ class FileIdentifierHasher:
         try:
             self._pipe.send(message)
         except OSError:
-            raise HashingEnded(f"the process hashing the file's values ended ({self._ended()})") from None
+            raise self._ended() from None
 
-    def _ended(self) -> str:
+    def _ended(self) -> HashingEnded:
         self._process.join()
-        return f"exit code {self._process.exitcode}"
+        return HashingEnded(f"the process hashing the file's values ended (exit code {self._process.exitcode})")
 
 
 @contextlib.contextmanager
